@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../errors.js';
+import { registerCommands } from './commands/index.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('healfix')
+    .description('Diagnose and repair the signup path of web apps backed by PostgreSQL or SQLite.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+  registerCommands(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Entry point: parses argv, runs one command, leaves the exit code in process.exitCode. */
+export async function main(argv: string[]): Promise<void> {
+  const { configureColor } = await import('../report/color.js');
+  configureColor();
+  const program = buildProgram();
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      process.exitCode = EXIT.ERROR;
+      return;
+    }
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version are successes; every other commander error is a usage error.
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      process.exitCode = ok ? EXIT.OK : EXIT.ERROR;
+      return;
+    }
+    const { reportError } = await import('./run.js');
+    process.exitCode = await reportError('healfix', error, argv.includes('--json'));
+  }
+}

@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { parseDuration, DEFAULT_SESSION, type SessionOptions } from '../db/session.js';
+import type { TargetOptions } from '../db/target.js';
+
+/** The connection flags every database command shares. */
+export interface ConnectionFlags {
+  databaseUrl?: string;
+  envFile?: string;
+  statementTimeout?: string;
+  lockTimeout?: string;
+  connectTimeout?: string;
+}
+
+export interface OutputFlags {
+  json?: boolean;
+}
+
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('-d, --database-url <url>', 'database to check: postgres://… or sqlite:path (default: DATABASE_URL, PG* variables, ./.env)')
+    .option('--env-file <path>', "read DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD from this file instead of ./.env")
+    .addOption(new Option('--statement-timeout <duration>', 'cancel any statement running longer').default('30s'))
+    .addOption(new Option('--lock-timeout <duration>', 'give up on a lock not granted within').default('3s'))
+    .addOption(new Option('--connect-timeout <duration>', 'give up connecting after').default('10s'));
+}
+
+export function addJsonOption(command: Command): Command {
+  return command.option('--json', 'print one JSON document on stdout (see docs/json.md)');
+}
+
+export function targetOptionsFrom(flags: ConnectionFlags): TargetOptions {
+  return { databaseUrl: flags.databaseUrl, envFile: flags.envFile };
+}
+
+export function sessionOptionsFrom(flags: ConnectionFlags): SessionOptions {
+  return {
+    statementTimeoutMs: flags.statementTimeout ? parseDuration(flags.statementTimeout, '--statement-timeout') : DEFAULT_SESSION.statementTimeoutMs,
+    lockTimeoutMs: flags.lockTimeout ? parseDuration(flags.lockTimeout, '--lock-timeout') : DEFAULT_SESSION.lockTimeoutMs,
+    connectTimeoutMs: flags.connectTimeout ? parseDuration(flags.connectTimeout, '--connect-timeout') : DEFAULT_SESSION.connectTimeoutMs,
+  };
+}
+
+/** Parses a positive integer flag or throws a UsageError naming it. */
+export function parsePositiveInt(value: string, flag: string, max = 1_000_000): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > max) {
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}

@@ -1,0 +1,43 @@
+import { EXIT, isHealfixError, type ExitCode } from '../errors.js';
+import { writeStderr, writeStdout } from '../report/io.js';
+
+/**
+ * Wraps a command's work: the returned exit code becomes process.exitCode, and any error becomes one
+ * line on stderr (plus one JSON document on stdout under --json). Never process.exit(): that can cut
+ * a long --json document short (knip PR #512).
+ */
+export function commandAction<O extends { json?: boolean }>(
+  name: string,
+  work: (options: O, ...rest: string[]) => Promise<ExitCode>,
+) {
+  return async (...args: unknown[]): Promise<void> => {
+    // commander passes positional arguments first, then the options object, then the Command.
+    const options = args[args.length - 2] as O;
+    const positionals = args.slice(0, -2) as string[];
+    try {
+      process.exitCode = await work(options, ...positionals);
+    } catch (error) {
+      process.exitCode = await reportError(name, error, Boolean(options?.json));
+    }
+  };
+}
+
+export async function reportError(command: string, error: unknown, json: boolean): Promise<ExitCode> {
+  const { chalk } = await import('../report/color.js');
+  if (isHealfixError(error)) {
+    if (json) {
+      const { jsonError } = await import('../report/json.js');
+      writeStdout(jsonError(command, error.message, error.hint));
+    }
+    writeStderr(`${chalk.red('healfix:')} ${error.message}\n`);
+    if (error.hint) writeStderr(`${chalk.dim(error.hint)}\n`);
+    return error.exitCode;
+  }
+  if (json) {
+    const { jsonError } = await import('../report/json.js');
+    writeStdout(jsonError(command, `internal error: ${(error as Error)?.message ?? String(error)}`));
+  }
+  writeStderr(`${chalk.red('healfix: internal error')} — this is a bug, please report it with the output below.\n`);
+  writeStderr(`${(error as Error)?.stack ?? String(error)}\n`);
+  return EXIT.ERROR;
+}

@@ -1,0 +1,124 @@
+import pg from 'pg';
+import type { PostgresTarget } from './target.js';
+import { placeOf } from './target.js';
+import { DEFAULT_SESSION, type SessionOptions } from './session.js';
+import { connectionErrorFor } from './pg-errors.js';
+import { passwordFromPgpass } from './pgpass.js';
+
+// int8 and numeric as strings by default: sequence values reach 9.2e18, beyond a JS number.
+// We keep them as bigint-safe strings and convert where we compute.
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export interface PostgresDatabase {
+  target: PostgresTarget;
+  pool: pg.Pool;
+  /** Server facts read once at open. */
+  serverVersionNum: number;
+  close(): Promise<void>;
+}
+
+export interface OpenPostgresOptions extends Partial<SessionOptions> {
+  /** Upper bound of concurrent connections (scans use two, one per core). */
+  maxConnections?: number;
+}
+
+/** Opens a pool and proves it works with one round trip; connection failures become ConnectionError. */
+export async function openPostgres(target: PostgresTarget, options: OpenPostgresOptions = {}): Promise<PostgresDatabase> {
+  const session = { ...DEFAULT_SESSION, ...stripUndefined(options) };
+  const password = target.password ?? (await passwordFromPgpass(target));
+  const config: pg.PoolConfig = {
+    ...(target.connectionString ? { connectionString: target.connectionString } : {}),
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    ...(password !== undefined ? { password } : {}),
+    ...(target.ssl !== undefined ? { ssl: target.ssl } : {}),
+    application_name: 'healfix',
+    statement_timeout: session.statementTimeoutMs,
+    lock_timeout: session.lockTimeoutMs,
+    // A healfix transaction must never sit idle holding locks if the process stalls.
+    idle_in_transaction_session_timeout: Math.max(session.statementTimeoutMs, 60_000),
+    connectionTimeoutMillis: session.connectTimeoutMs,
+    max: options.maxConnections ?? 2,
+    idleTimeoutMillis: 5_000,
+  };
+  if (target.connectionString) {
+    // pg lets explicit fields override the URL; keep only what the URL does not say.
+    delete config.host;
+    delete config.port;
+    delete config.database;
+    delete config.user;
+    if (target.password !== undefined) delete config.password;
+  }
+  const pool = new pg.Pool(config);
+  // An idle client dying (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  let serverVersionNum: number;
+  try {
+    const { rows } = await pool.query<{ v: string }>("select current_setting('server_version_num') as v");
+    serverVersionNum = Number(rows[0]?.v);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw connectionErrorFor(placeOf(target), error);
+  }
+  return {
+    target,
+    pool,
+    serverVersionNum,
+    close: () => pool.end(),
+  };
+}
+
+/** Runs fn with one pooled client and always releases it. */
+export async function withClient<T>(db: PostgresDatabase, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.pool.connect();
+  let broken = false;
+  try {
+    return await fn(client);
+  } catch (error) {
+    broken = isConnectionLevel(error);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** BEGIN … COMMIT around fn; ROLLBACK on any error, including one thrown by fn itself. */
+export async function withTransaction<T>(db: PostgresDatabase, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withClient(db, async (client) => {
+    await client.query('begin');
+    try {
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    }
+  });
+}
+
+function isConnectionLevel(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return !code || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code === '57P01';
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Quotes an identifier for SQL built from catalog names: "My""Table". */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualified(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** Quotes a string literal. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

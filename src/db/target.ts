@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as parsePgUrl } from 'pg-connection-string';
+import { ConfigError } from '../errors.js';
+import { maskUrl } from '../secrets.js';
+
+/** Where the connection settings came from, said in human output so nobody guesses. */
+export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | '.env' | 'embedded';
+
+export interface PostgresTarget {
+  kind: 'postgres';
+  source: TargetSource;
+  /** Safe to print: password masked. */
+  display: string;
+  host: string;
+  port: number;
+  database: string;
+  user?: string;
+  password?: string;
+  /** Connection string handed to pg (may hold the password; never print it). */
+  connectionString?: string;
+  ssl?: boolean | { rejectUnauthorized: boolean };
+}
+
+export interface SqliteTarget {
+  kind: 'sqlite';
+  source: TargetSource;
+  display: string;
+  path: string;
+}
+
+export type DatabaseTarget = PostgresTarget | SqliteTarget;
+
+export interface TargetOptions {
+  databaseUrl?: string;
+  envFile?: string;
+  /** Defaults to process.env; injectable for tests. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const SQLITE_FILE = /\.(db|sqlite3?)$/i;
+
+export const NO_TARGET_HINT = [
+  'Give a database in one of these ways:',
+  '  --database-url postgres://user@host:5432/dbname   (or -d; sqlite:path/to/app.db for SQLite)',
+  '  DATABASE_URL=postgres://...                        (environment)',
+  '  PGHOST / PGPORT / PGDATABASE / PGUSER              (libpq variables; passwords from ~/.pgpass)',
+  '  a .env file here with DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (or --env-file PATH)',
+].join('\n');
+
+/** Resolves the database to talk to, in the documented order; throws ConfigError when there is none. */
+export function resolveTarget(options: TargetOptions = {}): DatabaseTarget {
+  const target = findTarget(options);
+  if (!target) throw new ConfigError('no database configured', { hint: NO_TARGET_HINT });
+  return target;
+}
+
+export function findTarget(options: TargetOptions = {}): DatabaseTarget | undefined {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+
+  if (options.databaseUrl !== undefined) {
+    if (options.databaseUrl.trim() === '') throw new ConfigError('--database-url is empty');
+    return fromUrl(options.databaseUrl, '--database-url', cwd);
+  }
+  if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL, 'DATABASE_URL', cwd);
+  if (env.PGHOST || env.PGDATABASE || env.PGPORT || env.PGUSER || env.PGSERVICE) return fromPgEnv(env);
+
+  const envFile = options.envFile ? resolve(cwd, options.envFile) : resolve(cwd, '.env');
+  if (options.envFile && !existsSync(envFile)) throw new ConfigError(`env file not found: ${options.envFile}`);
+  if (existsSync(envFile)) return fromEnvFile(envFile, cwd);
+  return undefined;
+}
+
+export function fromUrl(raw: string, source: TargetSource, cwd = process.cwd()): DatabaseTarget {
+  const url = raw.trim();
+  if (/^sqlite3?:/i.test(url)) {
+    const path = url.replace(/^sqlite3?:(\/\/)?/i, '');
+    if (!path) throw new ConfigError(`no file in SQLite URL "${url}"`, { hint: 'Use sqlite:path/to/app.db' });
+    return sqliteTarget(resolve(cwd, path), source);
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    if (SQLITE_FILE.test(url)) return sqliteTarget(resolve(cwd, url), source);
+    throw new ConfigError(`not a database URL: "${maskUrl(url)}"`, {
+      hint: 'Expected postgres://user:password@host:5432/dbname, sqlite:path/to/app.db, or a path ending in .db/.sqlite',
+    });
+  }
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    throw new ConfigError(`unsupported database URL scheme in "${maskUrl(url)}"`, {
+      hint: 'healfix speaks PostgreSQL (postgres://) and SQLite (sqlite:path).',
+    });
+  }
+  let parsed: ReturnType<typeof parsePgUrl>;
+  try {
+    parsed = parsePgUrl(url);
+  } catch {
+    throw new ConfigError(`cannot parse database URL "${maskUrl(url)}"`);
+  }
+  const host = parsed.host ?? 'localhost';
+  const port = parsed.port ? Number(parsed.port) : 5432;
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new ConfigError(`invalid port in database URL "${maskUrl(url)}"`);
+  }
+  const database = parsed.database ?? parsed.user ?? 'postgres';
+  return {
+    kind: 'postgres',
+    source,
+    host,
+    port,
+    database,
+    user: parsed.user ?? undefined,
+    password: parsed.password ?? undefined,
+    connectionString: url,
+    display: maskUrl(url),
+  };
+}
+
+function fromPgEnv(env: NodeJS.ProcessEnv): PostgresTarget {
+  const host = env.PGHOST || 'localhost';
+  const port = Number(env.PGPORT || 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError(`PGPORT is not a port: "${env.PGPORT}"`);
+  const user = env.PGUSER || env.USER;
+  const database = env.PGDATABASE || user || 'postgres';
+  const sslmode = env.PGSSLMODE;
+  return {
+    kind: 'postgres',
+    source: 'PG* environment',
+    host,
+    port,
+    database,
+    user,
+    password: env.PGPASSWORD || undefined,
+    ssl: sslFromMode(sslmode),
+    display: describePg({ host, port, database, user, password: env.PGPASSWORD }),
+  };
+}
+
+function fromEnvFile(file: string, cwd: string): DatabaseTarget {
+  let values: Record<string, string>;
+  try {
+    values = parseDotenv(readFileSync(file));
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (values.DB_HOST || values.DB_NAME) {
+    const host = values.DB_HOST || 'localhost';
+    const port = Number(values.DB_PORT || 5432);
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+      throw new ConfigError(`DB_PORT in ${file} is not a port: "${values.DB_PORT}"`);
+    }
+    const database = values.DB_NAME || 'postgres';
+    return {
+      kind: 'postgres',
+      source: '.env',
+      host,
+      port,
+      database,
+      user: values.DB_USER || undefined,
+      password: values.DB_PASSWORD || undefined,
+      display: describePg({ host, port, database, user: values.DB_USER, password: values.DB_PASSWORD }),
+    };
+  }
+  if (values.DATABASE_URL) return fromUrl(values.DATABASE_URL, '.env', cwd);
+  throw new ConfigError(`${file} has no DB_HOST/DB_NAME or DATABASE_URL`, { hint: NO_TARGET_HINT });
+}
+
+function sqliteTarget(path: string, source: TargetSource): SqliteTarget {
+  return { kind: 'sqlite', source, path, display: `sqlite:${path}` };
+}
+
+function sslFromMode(mode: string | undefined): PostgresTarget['ssl'] {
+  if (!mode || mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
+  if (mode === 'require' || mode === 'no-verify') return { rejectUnauthorized: false };
+  return true;
+}
+
+export function describePg(parts: { host: string; port: number; database: string; user?: string; password?: string }): string {
+  const auth = parts.user ? `${encodeURIComponent(parts.user)}${parts.password ? ':****' : ''}@` : '';
+  const host = parts.host.includes(':') && !parts.host.startsWith('/') ? `[${parts.host}]` : parts.host;
+  return `postgres://${auth}${host.startsWith('/') ? encodeURIComponent(host) : host}:${parts.port}/${encodeURIComponent(parts.database)}`;
+}
+
+/** "host:port/database", the place named in connection errors. */
+export function placeOf(target: DatabaseTarget): string {
+  return target.kind === 'sqlite' ? target.path : `${target.host}:${target.port}/${target.database}`;
+}

@@ -1,0 +1,31 @@
+import { redact } from '../secrets.js';
+
+/** Bumped on any breaking change of a --json document; documented in docs/json.md. */
+export const JSON_SCHEMA_VERSION = 1;
+
+export interface JsonDocument<T extends object = object> {
+  schemaVersion: typeof JSON_SCHEMA_VERSION;
+  command: string;
+  ok: boolean;
+  /** Where the data came from, password masked. */
+  target?: { kind: string; source: string; display: string };
+  [key: string]: unknown;
+  payload?: T;
+}
+
+/** Builds the single --json document: a pure function, secrets redacted on the way out. */
+export function jsonDocument(command: string, ok: boolean, body: Record<string, unknown>): string {
+  const doc = { schemaVersion: JSON_SCHEMA_VERSION, command, ok, ...redact(body) };
+  return `${JSON.stringify(doc, jsonReplacer, 2)}\n`;
+}
+
+/** bigint and Date are not JSON: send them as strings. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+/** The document printed for an error under --json: one document, still. */
+export function jsonError(command: string, message: string, hint?: string): string {
+  return jsonDocument(command, false, { error: { message, ...(hint ? { hint } : {}) } });
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe, inject } from 'vitest';
+
+/** Integration suites use this instead of describe: it skips, visibly, when no server could be had. */
+export const describeDb: typeof describe = (inject('skipReason') ? describe.skip : describe) as typeof describe;
+
+export function adminUrl(): string {
+  return inject('adminUrl');
+}
+
+export interface TestDatabase {
+  name: string;
+  /** Superuser URL of the new database. */
+  url: string;
+  /** Runs SQL on the new database as the superuser. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** A second, independent connection (for concurrency tests); closed by drop(). */
+  connect(): Promise<pg.Client>;
+  /** URL for another role (created by the test) on this database. */
+  urlFor(user: string, password: string): string;
+  drop(): Promise<void>;
+}
+
+/** Each test file owns a fresh database, so files can run in parallel (graphile-migrate's resetDb). */
+export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+  const name = `healfix_${prefix}_${randomBytes(4).toString('hex')}`.toLowerCase();
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl(), name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const extra: pg.Client[] = [];
+  return {
+    name,
+    url,
+    query: (sql, params) => client.query(sql, params as unknown[]),
+    async connect() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      extra.push(c);
+      return c;
+    },
+    urlFor(user, password) {
+      const u = new URL(url);
+      u.username = user;
+      u.password = password;
+      return u.toString();
+    },
+    async drop() {
+      await Promise.all(extra.map((c) => c.end().catch(() => {})));
+      await client.end().catch(() => {});
+      const a = new pg.Client({ connectionString: adminUrl() });
+      await a.connect();
+      try {
+        await a.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

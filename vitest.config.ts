@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects (node-pg-migrate's layout): fast unit tests, and integration tests that own a real
+// PostgreSQL database each (embedded by default, HEALFIX_TEST_DATABASE_URL to use another server).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Two cores: more workers only queue on the database.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
