@@ -22,7 +22,8 @@ export function maskEmail(email: string): string {
   return `${email[0]}${MASK}${email.slice(at)}`;
 }
 
-const SECRET_KEY = /pass(word)?|pwd|secret|token|csrf|otp|pin$|^pin|code|cookie|session|auth|api[_-]?key|hash/i;
+// Deliberately not bare "code": error codes (CSRF_FAILED, 23505) are not secrets; OTP fields say otp.
+const SECRET_KEY = /password|passwd|^pwd$|secret|token|csrf|otp|(^|_)pin($|_)|pin_?hash|cookie|session|api_?key|authorization|(^|_)hash$|verification_?code/i;
 
 /** True when a field name looks like it holds a secret. */
 export function isSecretKey(key: string): boolean {
