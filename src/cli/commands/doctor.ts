@@ -1,9 +1,59 @@
-import type { Command } from 'commander';
-import { NotImplementedYet } from './not-implemented.js';
+import { Option, type Command } from 'commander';
+import { EXIT, type ExitCode } from '../../errors.js';
+import { addConnectionOptions, addJsonOption, type ConnectionFlags, type OutputFlags } from '../options.js';
+import { commandAction } from '../run.js';
 
-// Placeholder until the command lands; replaced by its own implementation.
+interface DoctorFlags extends ConnectionFlags, OutputFlags {
+  failOn: 'warn' | 'error';
+  url?: string;
+}
+
 export function registerDoctor(program: Command): void {
-  program.command('doctor').description('one health report over everything healfix checks').action(() => {
-    throw new NotImplementedYet('doctor');
-  });
+  const command = program
+    .command('doctor')
+    .description('one health report over everything healfix checks: server, sequences, pending signups, rate limits')
+    .addOption(new Option('--fail-on <level>', 'exit 1 when a check reaches this level').choices(['warn', 'error']).default('error'))
+    .option('--url <url>', 'also replay a registration against this running server (register-test)');
+  addConnectionOptions(command);
+  addJsonOption(command);
+  command.addHelpText('after', '\nExit codes: 0 healthy, 1 a check reached --fail-on, 2 usage/config/connection error.');
+  command.action(commandAction<DoctorFlags>('doctor', runDoctorCommand));
+}
+
+async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
+  const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { findTarget }, { targetOptionsFrom }, { startProgress }] = await Promise.all([
+    import('../../db/open.js'),
+    import('../../checks/doctor.js'),
+    import('../../checks/doctor-checks.js'),
+    import('../../db/target.js'),
+    import('../options.js'),
+    import('../spinner.js'),
+  ]);
+  const { registerTestCheck } = await import('../../checks/doctor-register-test.js');
+  const extraChecks = flags.url ? [() => registerTestCheck(flags.url!, flags)] : [];
+  // With only --url and no database, doctor still replays the registration.
+  const target = flags.url && !flags.databaseUrl ? findTarget(targetOptionsFrom(flags)) : undefined;
+  const db = flags.url && !flags.databaseUrl && !target ? undefined : await openFromFlags(flags, { target });
+  const progress = await startProgress('checking', { json: flags.json });
+  try {
+    const result = await runDoctor(db, {
+      checks: defaultDoctorChecks(),
+      extraChecks,
+      onCheckStart: (title) => progress.update(`checking ${title}`),
+    });
+    progress.stop();
+    if (flags.json) {
+      const { doctorJson } = await import('../../report/doctor.js');
+      const { writeStdout } = await import('../../report/io.js');
+      writeStdout(doctorJson(result, db?.target, flags.failOn));
+    } else {
+      const { reportDoctorHuman } = await import('../../report/doctor.js');
+      const { writeStdout } = await import('../../report/io.js');
+      reportDoctorHuman(writeStdout, result, db?.target, flags.failOn);
+    }
+    return doctorPassed(result, flags.failOn) ? EXIT.OK : EXIT.PROBLEMS;
+  } finally {
+    progress.stop();
+    await db?.close();
+  }
 }

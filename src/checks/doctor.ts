@@ -1,0 +1,68 @@
+import type { OpenedDatabase } from '../db/open.js';
+import { describePgError } from '../db/pg-errors.js';
+import { readServerFacts, serverCheckResult, type ServerFacts } from './server.js';
+import type { CheckResult, CheckStatus, Severity } from './types.js';
+
+/** One check doctor runs; each is independent so one that cannot run never stops the others. */
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  run(db: OpenedDatabase): Promise<CheckResult>;
+}
+
+export interface DoctorOptions {
+  checks: DoctorCheck[];
+  /** Runs after the database checks (register-test with --url). */
+  extraChecks?: (() => Promise<CheckResult>)[];
+  onCheckStart?: (title: string) => void;
+}
+
+export interface DoctorResult {
+  server?: ServerFacts;
+  checks: CheckResult[];
+}
+
+export type FailOn = 'warn' | 'error';
+
+export async function runDoctor(db: OpenedDatabase | undefined, options: DoctorOptions): Promise<DoctorResult> {
+  const checks: CheckResult[] = [];
+  let server: ServerFacts | undefined;
+  if (db) {
+    options.onCheckStart?.('server');
+    try {
+      server = await readServerFacts(db);
+      checks.push(serverCheckResult(server));
+    } catch (error) {
+      checks.push(skipped('server', error));
+    }
+    for (const check of options.checks) {
+      options.onCheckStart?.(check.title);
+      try {
+        checks.push(await check.run(db));
+      } catch (error) {
+        checks.push(skipped(check.id, error));
+      }
+    }
+  }
+  for (const extra of options.extraChecks ?? []) checks.push(await extra());
+  return { server, checks };
+}
+
+function skipped(check: string, error: unknown): CheckResult {
+  const reason = describePgError(error);
+  return { check, status: 'skipped', summary: `could not run: ${reason}`, findings: [], skippedReason: reason };
+}
+
+const RANK: Record<CheckStatus, number> = { skipped: 0, ok: 0, warn: 1, error: 2 };
+
+/** True when no check reached the --fail-on level. */
+export function doctorPassed(result: DoctorResult, failOn: FailOn): boolean {
+  const threshold = RANK[failOn as Severity];
+  return result.checks.every((c) => RANK[c.status] < threshold);
+}
+
+export function countByStatus(result: DoctorResult): Record<CheckStatus, number> {
+  const counts: Record<CheckStatus, number> = { ok: 0, warn: 0, error: 0, skipped: 0 };
+  for (const c of result.checks) counts[c.status] += 1;
+  return counts;
+}

@@ -1,0 +1,46 @@
+import type { DoctorResult, FailOn } from '../checks/doctor.js';
+import { countByStatus, doctorPassed } from '../checks/doctor.js';
+import type { CheckStatus } from '../checks/types.js';
+import type { DatabaseTarget } from '../db/target.js';
+import { chalk } from './color.js';
+import type { Write } from './io.js';
+import { jsonDocument } from './json.js';
+import { mark, renderTable } from './table.js';
+
+const STATUS_LABEL: Record<CheckStatus, () => string> = {
+  ok: () => mark.ok('ok'),
+  warn: () => mark.warn('warn'),
+  error: () => mark.error('error'),
+  skipped: () => mark.skip('skipped'),
+};
+
+export function reportDoctorHuman(write: Write, result: DoctorResult, target: DatabaseTarget | undefined, failOn: FailOn): void {
+  if (target) write(`${chalk.dim('Database:')} ${target.display} ${chalk.dim(`(from ${target.source})`)}\n\n`);
+  write(renderTable(['check', 'status', 'summary'], result.checks.map((c) => [c.check, STATUS_LABEL[c.status](), c.summary])));
+  const problems = result.checks.flatMap((c) => c.findings.filter((f) => f.severity !== 'ok'));
+  if (problems.length > 0) write('\n');
+  for (const f of problems) {
+    const label = f.severity === 'error' ? mark.error('error') : mark.warn('warn');
+    write(`${label} ${chalk.bold(f.check)}: ${f.title}\n`);
+    if (f.detail) write(`  ${f.detail}\n`);
+    if (f.hint) write(`  ${chalk.dim('hint:')} ${f.hint}\n`);
+    if (f.nextCommand) write(`  ${chalk.dim('next:')} ${chalk.cyan(f.nextCommand)}\n`);
+  }
+  for (const c of result.checks.filter((x) => x.status === 'skipped')) {
+    write(`${mark.skip('skipped')} ${chalk.bold(c.check)}: ${c.skippedReason ?? c.summary}\n`);
+  }
+  const counts = countByStatus(result);
+  const passed = doctorPassed(result, failOn);
+  const line = `${counts.error} error${counts.error === 1 ? '' : 's'}, ${counts.warn} warning${counts.warn === 1 ? '' : 's'}, ${counts.ok} ok, ${counts.skipped} skipped (${result.checks.length} checks; failing on ${failOn})`;
+  write(`\n${passed ? chalk.green('✔ healthy:') : chalk.red('✖ problems:')} ${line}\n`);
+}
+
+export function doctorJson(result: DoctorResult, target: DatabaseTarget | undefined, failOn: FailOn): string {
+  return jsonDocument('doctor', doctorPassed(result, failOn), {
+    failOn,
+    ...(target ? { target: { kind: target.kind, source: target.source, display: target.display } } : {}),
+    ...(result.server ? { server: result.server } : {}),
+    counts: countByStatus(result),
+    checks: result.checks,
+  });
+}
