@@ -42,8 +42,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     password,
     port,
     persistent: false,
-    // PostgreSQL refuses to run as root (CI and this machine run as root): run it as a dedicated user.
-    createPostgresUser: true,
+    // PostgreSQL refuses to run as root (CI runs as root): then run it as a dedicated postgres user.
+    createPostgresUser: process.getuid?.() === 0,
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     onLog: () => {},
     onError: () => {},
