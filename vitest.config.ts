@@ -22,6 +22,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Two cores: more workers only queue on the database.
           maxWorkers: 2,
+          // Projects with different maxWorkers must run in separate groups (vitest 4); unit tests go first.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
