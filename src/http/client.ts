@@ -152,7 +152,7 @@ export class HttpClient {
   ): Promise<{ status: number; headers: Record<string, string>; setCookies: string[]; body: string }> {
     const where = `${url.host}`;
     if (remainingMs <= 0) return Promise.reject(timeoutError(where, this.timeoutMs));
-    const signal = AbortSignal.timeout(remainingMs);
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(remainingMs)));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       let connectTimer: NodeJS.Timeout | undefined;
