@@ -216,6 +216,6 @@ describe('register-test against the SANA sandbox', () => {
     const error = await runRegisterTest({ url: 'http://127.0.0.1:1' }).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('connection refused by 127.0.0.1:1');
-    expect((error as { exitCode: number }).exitCode).toBe(2);
+    expect((error as unknown as { exitCode: number }).exitCode).toBe(2);
   });
 });
