@@ -308,7 +308,7 @@ export async function runRegisterTest(options: RegisterTestOptions, hooks: Regis
     const failed = result.steps.at(-1)!;
     result.summary = pass.ok
       ? `registration works: ${profile} flow created ${vars.username} in ${result.steps.filter((s) => s.attempt === attempt).length} steps (${sum(result.steps.filter((s) => s.attempt === attempt).map((s) => s.ms))} ms)${attempt > 1 ? ' on the retry' : ''}`
-      : `registration fails at ${failed.method} ${failed.path}: ${failed.status} — ${result.findings[0]?.title ?? failed.result}`;
+      : `registration fails at ${failed.method} ${failed.path}: ${failed.status} — ${pass.failure?.diagnosis.finding.title ?? failed.result}`;
   }
 
   if (options.cleanup) await cleanup(options, flow, result, vars);
