@@ -1,9 +1,126 @@
-import type { Command } from 'commander';
-import { NotImplementedYet } from './not-implemented.js';
+import { Option, type Command } from 'commander';
+import { addConnectionOptions, addJsonOption, parsePositiveInt, type ConnectionFlags } from '../options.js';
+import { commandAction } from '../run.js';
 
-// Placeholder until the command lands; replaced by its own implementation.
+interface RegisterTestFlags extends ConnectionFlags {
+  url?: string;
+  profile: 'auto' | 'csrf-json' | 'otp';
+  flow?: string;
+  prefix: string;
+  field: string[];
+  otp?: string;
+  otpFrom?: string;
+  race?: string;
+  wait?: boolean;
+  fixSequences?: boolean;
+  yes?: boolean;
+  serverLog?: string;
+  cleanup?: boolean;
+  timeout: string;
+  reporter: 'human' | 'junit';
+  output?: string;
+  json?: boolean;
+}
+
 export function registerRegisterTest(program: Command): void {
-  program.command('register-test').description('replay a real registration against a running server').action(() => {
-    throw new NotImplementedYet('register-test');
-  });
+  const command = program
+    .command('register-test')
+    .description('replay a real registration against a running server, explain every failure')
+    .option('--url <url>', 'base URL of the running app, e.g. http://127.0.0.1:5000')
+    .addOption(new Option('--profile <name>', 'signup flow: probe the server, or a built-in profile').choices(['auto', 'csrf-json', 'otp']).default('auto'))
+    .option('--flow <file>', 'describe another app\'s signup in a JSON or YAML flow file (see flows/*.json)')
+    .option('--prefix <text>', 'prefix of the generated username and email', 'hf')
+    .option('--field <key=value>', 'override a generated field or add one to the signup body (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--otp <code>', 'the OTP to verify with (otp flow)')
+    .addOption(new Option('--otp-from <source>', 'read the OTP from the app database').choices(['db']))
+    .option('--race <n>', 'N concurrent signups for one email from N clients, then verify each')
+    .option('--wait', 'on a 429, wait the time the server asks for and retry once')
+    .option('--fix-sequences', 'on a 500 caused by lagging sequences, fix them (asks first) and retry once')
+    .option('-y, --yes', 'do not ask before writing (--fix-sequences, --cleanup)')
+    .option('--server-log <file>', "the app's log file: find the line for a 500's error id")
+    .option('--cleanup', 'delete the created account and its pending rows through the database')
+    .option('--timeout <duration>', 'give up on one request after', '15s')
+    .addOption(new Option('--reporter <name>', 'output format').choices(['human', 'junit']).default('human'))
+    .option('--output <file>', 'write the --reporter junit XML here');
+  addConnectionOptions(command);
+  addJsonOption(command);
+  command.action(
+    commandAction<RegisterTestFlags>('register-test', async (flags) => {
+      const { UsageError, EXIT } = await import('../../errors.js');
+      if (!flags.url) throw new UsageError('--url is required: the base URL of the running app, e.g. --url http://127.0.0.1:5000');
+      const race = flags.race !== undefined ? parsePositiveInt(flags.race, '--race', 50) : undefined;
+      if (flags.reporter === 'junit' && !flags.output) throw new UsageError('--reporter junit needs --output FILE');
+      if (flags.otp && flags.otpFrom) throw new UsageError('give either --otp or --otp-from, not both');
+      if (flags.otp !== undefined && !/^\S{4,12}$/.test(flags.otp)) throw new UsageError('--otp must be the 4-12 character code');
+      if (flags.flow && flags.profile !== 'auto') throw new UsageError('give either --flow or --profile, not both');
+      const { parseDuration } = await import('../../db/session.js');
+      const timeoutMs = parseDuration(flags.timeout, '--timeout');
+      const connectTimeoutMs = flags.connectTimeout ? parseDuration(flags.connectTimeout, '--connect-timeout') : 5_000;
+      const { parseFields, runRegisterTest } = await import('../../http/register-test.js');
+      const fields = parseFields(flags.field);
+
+      // A database is optional: configured explicitly or by the environment / .env, it powers --otp-from db,
+      // the sequence scan on a 500, --race counts and --cleanup.
+      const { findTarget } = await import('../../db/target.js');
+      const { targetOptionsFrom } = await import('../options.js');
+      const target = findTarget(targetOptionsFrom(flags));
+      if ((flags.otpFrom || flags.fixSequences || flags.cleanup) && !target) {
+        const { ConfigError } = await import('../../errors.js');
+        const { NO_TARGET_HINT } = await import('../../db/target.js');
+        throw new ConfigError(`${flags.otpFrom ? '--otp-from db' : flags.fixSequences ? '--fix-sequences' : '--cleanup'} needs a database`, { hint: NO_TARGET_HINT });
+      }
+      const { openFromFlags } = target ? await import('../../db/open.js') : { openFromFlags: undefined };
+      const db = target && openFromFlags ? await openFromFlags(flags, { target, write: Boolean(flags.cleanup) }) : undefined;
+      const { startProgress } = await import('../spinner.js');
+      const { confirmWrite, askSecret } = await import('../prompts.js');
+      const { writeStdout, writeStderr } = await import('../../report/io.js');
+      try {
+        if (flags.cleanup && db) await confirmWrite({ yes: flags.yes, message: 'Delete the test account and pending rows this run creates?' });
+        const result = await runRegisterTest(
+          {
+            url: flags.url,
+            profile: flags.profile,
+            flowFile: flags.flow,
+            prefix: flags.prefix,
+            fields,
+            otp: flags.otp,
+            otpFromDb: flags.otpFrom === 'db',
+            db,
+            race,
+            wait: flags.wait,
+            fixSequences: flags.fixSequences,
+            serverLog: flags.serverLog,
+            cleanup: flags.cleanup,
+            timeoutMs,
+            connectTimeoutMs,
+          },
+          {
+            askOtp: (message) => askSecret(message),
+            async waitOut(seconds, reason) {
+              const progress = await startProgress(`${reason}: waiting ${seconds}s`, { json: flags.json });
+              for (let left = seconds; left > 0; left--) {
+                progress.update(`rate limited: retrying in ${left}s`);
+                await new Promise((r) => setTimeout(r, 1000));
+              }
+              progress.succeed(`waited ${seconds}s, retrying once`);
+            },
+            async confirm(message, plan) {
+              if (!flags.json) writeStderr(`${plan.map((p) => `  ${p}`).join('\n')}\n`);
+              await confirmWrite({ yes: flags.yes, message });
+            },
+          },
+        );
+        const report = await import('../../report/register-test.js');
+        if (flags.output && flags.reporter === 'junit') {
+          const { writeFileSync } = await import('node:fs');
+          writeFileSync(flags.output, report.registerTestJunit(result));
+        }
+        if (flags.json) writeStdout(report.registerTestJson(result));
+        else report.renderRegisterTest(result, writeStdout);
+        return result.ok ? EXIT.OK : EXIT.PROBLEMS;
+      } finally {
+        await db?.close();
+      }
+    }),
+  );
 }

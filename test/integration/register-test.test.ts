@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { runRegisterTest } from '../../src/http/register-test.js';
+import { bufferWriter } from '../../src/report/io.js';
+import { registerTestJson, registerTestJunit, renderRegisterTest } from '../../src/report/register-test.js';
+import { createHealingSpaceSchema } from '../../src/sandbox/healing-space-schema.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+
+function everyOutput(result: Awaited<ReturnType<typeof runRegisterTest>>): string {
+  const human = bufferWriter();
+  renderRegisterTest(result, human.write);
+  return [human.text(), registerTestJson(result), registerTestJunit(result)].join('\n');
+}
+
+describeDb('register-test against the Healing Space sandbox', () => {
+  let tdb: TestDatabase;
+  let db: OpenedDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    tdb = await createTestDatabase('rths');
+    await createHealingSpaceSchema(await tdb.connect(), { lagging: true });
+    db = await openFromFlags({ databaseUrl: tdb.url });
+    dir = mkdtempSync(join(tmpdir(), 'healfix-rt-'));
+  });
+  afterAll(async () => {
+    await db.close();
+    await tdb.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('diagnoses the lagging-sequence 500 with the server log line, fixes it with --fix-sequences and retries once', async () => {
+    const logFile = join(dir, 'server.log');
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, logFile });
+    try {
+      const first = await runRegisterTest({ url: sb.url, db, serverLog: logFile });
+      expect(first.ok).toBe(false);
+      expect(first.profile).toBe('csrf-json');
+      expect(first.steps.map((s) => s.status)).toEqual([200, 500]); // csrf, register (the auto probe is not a step)
+      expect(first.findings[0]!.title).toMatch(/^server error 500 \(error_id [0-9a-f]{8}\): lagging sequence public\.audit_logs_id_seq, public\.notifications_id_seq$/);
+      expect(first.sequences!.lagging.map((l) => l.sequence)).toEqual(['public.audit_logs_id_seq', 'public.notifications_id_seq']);
+      expect(first.serverLog).toEqual([
+        expect.stringMatching(/^\[ERROR [0-9a-f]{8}\] register: duplicate key value violates unique constraint "notifications_pkey"$/),
+        'DETAIL:  Key (id)=(1) already exists.',
+      ]);
+      expect(first.findings[0]!.nextCommand).toBe('healfix sequences --fix');
+
+      const plans: string[][] = [];
+      const fixed = await runRegisterTest({ url: sb.url, db, fixSequences: true }, { confirm: async (_m, plan) => void plans.push(plan) });
+      expect(plans[0], JSON.stringify(plans)).toContain("setval('public.notifications_id_seq', 3) -- next value 3 -> 4") // each failed attempt consumed one value;
+      expect(fixed.sequences!.fixed.map((f) => [f.sequence, f.status])).toContainEqual(['public.notifications_id_seq', 'fixed']);
+      expect(fixed.ok).toBe(true);
+      expect(fixed.steps.filter((s) => s.attempt === 2).map((s) => s.status)).toEqual([200, 201]);
+      const { rows } = await tdb.query('select username from users where username = $1', [fixed.user.username]);
+      expect(rows).toHaveLength(1);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('succeeds, masks the password, PIN and CSRF token everywhere, and cleans up only its own rows', async () => {
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, debug: true });
+    try {
+      const writable = await openFromFlags({ databaseUrl: tdb.url }, { write: true });
+      const result = await runRegisterTest({ url: sb.url, db: writable, cleanup: true, prefix: 'mask' });
+      await writable.close();
+      expect(result.ok).toBe(true);
+      expect(result.summary).toMatch(/^registration works: csrf-json flow created mask_\w+ in 2 steps/);
+      expect(result.cleanup).toEqual([
+        { table: 'notifications', deleted: 1 },
+        { table: 'patient_approvals', deleted: 0 },
+        { table: 'audit_logs', deleted: 1 },
+        { table: 'users', deleted: 1 },
+      ]);
+      const { rows } = await tdb.query('select count(*)::int as n from users');
+      expect(rows[0].n).toBe(4); // 3 seed rows + the account of the previous test
+      const out = everyOutput(result);
+      expect(out).not.toMatch(/Hf[A-Za-z0-9]{12}7!#q/); // generated password shape
+      expect(out).not.toMatch(/[0-9a-f]{64}/); // CSRF token
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('explains a 429 and waits it out with --wait', async () => {
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, registerLimit: { max: 1, windowSec: 2 } });
+    try {
+      const ok = await runRegisterTest({ url: sb.url, profile: 'csrf-json' });
+      expect(ok.ok).toBe(true);
+      const limited = await runRegisterTest({ url: sb.url, profile: 'csrf-json' });
+      expect(limited.ok).toBe(false);
+      expect(limited.findings[0]!.title).toMatch(/^rate limited by the register limiter: wait [12]s \(from the retry_after field\)$/);
+      const waits: number[] = [];
+      const waited = await runRegisterTest({ url: sb.url, profile: 'csrf-json', wait: true }, {
+        waitOut: async (s) => {
+          waits.push(s);
+          await new Promise((r) => setTimeout(r, s * 1000));
+        },
+      });
+      expect(waits).toHaveLength(1);
+      expect(waited.ok).toBe(true);
+      expect(waited.steps.map((s) => `${s.attempt}:${s.status}`)).toEqual(['1:200', '1:429', '2:200', '2:201']);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('names the HTML endpoint limiter', async () => {
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, endpointLimit: { max: 1, windowSec: 60 } });
+    try {
+      const result = await runRegisterTest({ url: sb.url, profile: 'csrf-json' });
+      await runRegisterTest({ url: sb.url, profile: 'csrf-json' }).catch(() => undefined);
+      const again = await runRegisterTest({ url: sb.url, profile: 'csrf-json' });
+      expect(result.ok).toBe(true);
+      expect(again.findings[0]!.title).toBe('rate limited by the per-endpoint limiter (50 per 1 hour, HTML page): its window is 1 hour');
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('says which CSRF token was missing when a flow skips it', async () => {
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, debug: true });
+    const flowFile = join(dir, 'no-csrf.yaml');
+    writeFileSync(
+      flowFile,
+      ['name: no-csrf', 'steps:', '  - name: register', '    role: signup', '    method: POST', '    path: /api/auth/register', '    json:', '      username: "{{username}}"', '      password: "{{password}}"', ''].join('\n'),
+    );
+    try {
+      const result = await runRegisterTest({ url: sb.url, flowFile });
+      expect(result.ok).toBe(false);
+      expect(result.steps[0]!.status).toBe(403);
+      expect(result.findings[0]!.title).toBe('CSRF check failed: the request carried no CSRF token (no X-CSRF-Token / X-CSRFToken header, no _csrf_token field)');
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('reports a 409 for the generated user as a finding', async () => {
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, debug: true });
+    try {
+      const result = await runRegisterTest({ url: sb.url, profile: 'csrf-json', fields: { email: 'admin@healing.example' } });
+      expect(result.ok).toBe(false);
+      expect(result.findings[0]!.title).toBe('the generated user was refused as a duplicate: "Email already in use"');
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('register-test against the SANA sandbox', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'healfix-rts-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function sana(name: string, fixed = false): Promise<{ sb: Sandbox; db: OpenedDatabase; path: string }> {
+    const path = join(dir, `${name}.db`);
+    const sb = await startSandbox({ app: 'sana', sqlitePath: path, sanaFixed: fixed });
+    return { sb, db: await openFromFlags({ databaseUrl: `sqlite:${path}` }), path };
+  }
+
+  it('picks the otp profile, reads the OTP from SQLite and verifies; the OTP never appears in output', async () => {
+    const { sb, db } = await sana('ok');
+    try {
+      const result = await runRegisterTest({ url: sb.url, db, otpFromDb: true });
+      expect(result.profile).toBe('otp');
+      expect(result.profileReason).toMatch(/GET \/auth\/verify-otp exists/);
+      expect(result.ok).toBe(true);
+      expect(result.steps.map((s) => s.status)).toEqual([200, 200, 200]);
+      const otp = db.kind === 'sqlite' ? (db.sqlite.prepare('select otp_code from user_otp').get() as { otp_code: string }).otp_code : '';
+      const out = everyOutput(result);
+      expect(out).not.toContain(otp);
+      expect(out).not.toMatch(/temp_[0-9a-f]{16}/); // the temp id rides in the session cookie but is not secret... nor printed
+    } finally {
+      await db.close();
+      await sb.close();
+    }
+  });
+
+  it('--race 5 before the fix: one account, four clients with a dead session', async () => {
+    const { sb, db } = await sana('race-pre');
+    try {
+      const result = await runRegisterTest({ url: sb.url, profile: 'otp', db, otpFromDb: true, race: 5 });
+      expect(result.ok).toBe(false);
+      expect(result.race).toMatchObject({ clients: 5, signupsAccepted: 5, accounts: 1, pendingRows: 0, verificationRows: 5 });
+      const failed = result.race!.results.filter((r) => !r.ok);
+      expect(failed).toHaveLength(4);
+      expect(new Set(failed.map((f) => f.message))).toEqual(new Set(['Invalid verification session']));
+      expect(result.findings[0]!.title).toBe('4 of 5 clients got a verification session that no longer exists');
+      expect(result.findings[0]!.nextCommand).toMatch(/^healfix temp-registrations --email hf_\w+@example\.com$/);
+      expect(sb.log.filter((l) => l.startsWith('No temp_registration found for temp_id: temp_'))).toHaveLength(4);
+    } finally {
+      await db.close();
+      await sb.close();
+    }
+  });
+
+  it('--race 5 after the fix: the extras get 429 and one account is created', async () => {
+    const { sb, db } = await sana('race-fixed', true);
+    try {
+      const result = await runRegisterTest({ url: sb.url, profile: 'otp', db, otpFromDb: true, race: 5 });
+      expect(result.race).toMatchObject({ signupsAccepted: 1, accounts: 1 });
+      expect(result.race!.results.filter((r) => !r.ok).map((r) => r.status)).toEqual([429, 429, 429, 429]);
+      expect(result.ok).toBe(true);
+    } finally {
+      await db.close();
+      await sb.close();
+    }
+  });
+
+  it('an unreachable server is one ConnectionError', async () => {
+    const error = await runRegisterTest({ url: 'http://127.0.0.1:1' }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe('connection refused by 127.0.0.1:1');
+    expect((error as unknown as { exitCode: number }).exitCode).toBe(2);
+  });
+});
