@@ -76,7 +76,7 @@ export async function runDemo(events: DemoEvents, options: { signal?: AbortSigna
       { title: 'doctor finds the problems', args: ['doctor', '-d', dbUrl], expectExit: 1 },
       { title: 'register-test fails with the 500 and names the lagging sequence', args: ['register-test', '--url', healing.url, '-d', dbUrl, '--server-log', healingLog], expectExit: 1 },
       { title: 'sequences --fix repairs them (locked, never backwards)', args: ['sequences', '--fix', '--yes', '-d', dbUrl], expectExit: 0 },
-      { title: 'register-test passes', args: ['register-test', '--url', healing.url, '-d', dbUrl, '--cleanup'], expectExit: 0 },
+      { title: 'register-test passes', args: ['register-test', '--url', healing.url, '-d', dbUrl, '--cleanup', '--yes'], expectExit: 0 },
       { title: 'doctor is clean', args: ['doctor', '-d', dbUrl], expectExit: 0 },
     ];
 
