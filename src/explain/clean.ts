@@ -5,6 +5,8 @@
  * the paste can echo one back.
  */
 
+import { isSecretKey } from '../secrets.js';
+
 const MASK = '****';
 
 /** Removes ANSI colour/cursor codes, including the `^[[31m` and bare `[0m` left by copy-paste. */
@@ -57,7 +59,12 @@ export function scrubSecrets(text: string): string {
       .replace(/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, MASK)
       .replace(/\b[a-f0-9]{32,}\b/gi, MASK)
       .replace(/\b(?:sk|pk|rk|gsk|ghp|gho|xox[abp])[_-][A-Za-z0-9_-]{12,}/g, MASK)
+      // DETAIL lines on a secret column: Key (otp_code)=(482913) already exists.
+      .replace(/(Key \()([^)\n]*)(\)=\()([^\n]*?)(\) already exists)/g, (m, a: string, cols: string, b: string, _v: string, c: string) =>
+        isSecretKey(cols) ? `${a}${cols}${b}${MASK}${c}` : m,
+      )
       // OTP codes in prose: "verification code is 482913", "OTP: 482913", "PIN 1234"
+      .replace(/\b(otp|one[- ]time (?:code|password)|verification code|pin)\b([^\n\d]{0,60}?[:=]\s*)(\d{4,8})\b/gi, `$1$2${MASK}`)
       .replace(/\b(otp(?:\s+code)?|one[- ]time (?:code|password)|verification code(?: is)?|your code(?: is)?|pin(?: code)?)(\s*(?:is|:|=)?\s*)(\d{4,8})\b/gi, `$1$2${MASK}`)
   );
 }

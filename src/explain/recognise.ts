@@ -398,7 +398,7 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
         (f.values === undefined && !/_pkey$/.test(f.constraint ?? '') ? ' If no sequence feeds this constraint, the value is genuinely there already: the app must check for it first or answer 409.' : ''),
       nextCommands: table
         ? [`healfix sequences --fix --table ${table}`, 'healfix sequences']
-        : ['healfix sequences', `healfix explain --database-url <url> <this error>`],
+        : ['healfix sequences'],
     };
   },
   'duplicate-value': (f, key) => {
@@ -549,7 +549,7 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
   }),
   'database-missing': (f) => ({
     title: `Database "${f.database ?? '?'}" does not exist`,
-    cause: `The server is reachable but has no database named "${f.database ?? '?'}": it was never created here, has another name (DB_NAME in .env), or the app points at the wrong server.`,
+    cause: `The server is reachable but has no database named "${f.database ?? '?'}": it was never created here, has another name (DB_NAME in .env), or the app points at the wrong server. Nothing can be read or written until the app connects to a database that exists.`,
     fix: `Create it (createdb -O <owner> ${f.database ?? '<name>'}) or correct DB_NAME / DATABASE_URL; \`psql -l\` lists the databases on that server.`,
     nextCommands: ['healfix doctor'],
   }),

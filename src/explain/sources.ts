@@ -8,7 +8,7 @@ const SIGNATURES: [PasteSource, RegExp][] = [
   ['prisma', /PrismaClient\w*Error|\bP20\d\d\b|prisma\.\w+\.\w+\(\)/],
   ['node-postgres', /node_modules\/pg(?:-pool|-protocol)?\/|\bat Parser\.parseErrorMessage|severity: '[A-Z]+',|\bconnect ECONNREFUSED\b/],
   ['postgres-log', /^(?:\S+ \S+(?: [A-Z]{2,5})? )?\[\d+\](?: \S+)? (?:ERROR|FATAL|LOG|DETAIL|STATEMENT):|^\s*(?:ERROR|FATAL):\s{1,2}\S/m],
-  ['flask', /\[ERROR [0-9a-f]{6,}\]|werkzeug|flask|Traceback \(most recent call last\)/i],
+  ['flask', /\[ERROR [0-9a-f]{6,}\]|werkzeug|\bflask\b|\] "(?:GET|POST|PUT|PATCH|DELETE) \S+ HTTP\/1\.\d" \d{3} -/i],
   ['sqlite', /sqlite3\.|SQLITE_\w+|UNIQUE constraint failed:/],
   ['http', /\bHTTP\/\d(?:\.\d)? \d{3}\b|^\s*(?:< )?HTTP\/|\b(?:GET|POST|PUT|PATCH|DELETE) \/\S*/m],
 ];
