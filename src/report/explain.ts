@@ -80,7 +80,8 @@ export function renderExplainHuman(report: ExplainReport, write: Write): void {
       const check = live.constraints.find((c) => c.constraint === d.facts.constraint);
       if (check) {
         const colour = check.verdict === 'lagging' || check.verdict === 'unfixable' ? chalk.red : check.verdict === 'healthy' ? chalk.green : chalk.yellow;
-        write(`   ${chalk.dim('live: ')}  ${colour(wrap(check.message, 11))}\n`);
+        // Not wrapped: the sentence ends with the command to copy.
+        write(`   ${chalk.dim('live: ')}  ${colour(check.message.split('\n').join(`\n${' '.repeat(11)}`))}\n`);
       }
     }
   });
