@@ -47,6 +47,15 @@ export interface LiveConstraintCheck {
   nextCommand?: string;
 }
 
+/** For `nextval: reached maximum value of sequence "x"`: that sequence now. */
+export interface LiveSequenceCheck {
+  sequence: string;
+  verdict: 'exhausted' | 'healthy' | 'not-found';
+  found?: { sequence: string; nextValue: string; limit?: string; exhaustionPercent: number; tables: string[] };
+  message: string;
+  nextCommand?: string;
+}
+
 export type LiveStatus = 'checked' | 'not-configured' | 'not-postgres' | 'not-needed' | 'disabled' | 'failed';
 
 export interface LiveCheck {
@@ -55,6 +64,7 @@ export interface LiveCheck {
   target?: string;
   message: string;
   constraints: LiveConstraintCheck[];
+  sequences: LiveSequenceCheck[];
   /** True when the database shows the pasted problem is still there. */
   problemPresent: boolean;
 }
@@ -194,23 +204,61 @@ export function constraintsToCheck(diagnoses: readonly Diagnosis[]): string[] {
   return names;
 }
 
-/** Runs the live check for every constraint named in the diagnoses. */
+/** Sequence names from `nextval: reached maximum value` diagnoses, once each. */
+export function sequencesToCheck(diagnoses: readonly Diagnosis[]): string[] {
+  const names: string[] = [];
+  for (const d of diagnoses) if (d.id === 'sequence-exhausted' && d.facts.sequence && !names.includes(d.facts.sequence)) names.push(d.facts.sequence);
+  return names;
+}
+
+/** Checks a sequence the paste says is exhausted: how much of its range is used now. */
+export async function checkExhaustedSequence(db: PostgresDatabase, name: string, scan: SequenceScanner = scanSequences): Promise<LiveSequenceCheck> {
+  const { findings } = await scan(db, {});
+  const bare = name.includes('.') ? name.split('.').pop()! : name;
+  const finding = findings.find((f) => f.sequence === name || f.name === bare);
+  if (!finding) {
+    return { sequence: name, verdict: 'not-found', message: `${name} does not exist in ${db.target.database} (or feeds no column): the paste may come from another environment or database.` };
+  }
+  const tables = [...new Set(finding.consumers.map((c) => (c.schema === 'public' ? c.table : `${c.schema}.${c.table}`)))];
+  const command = tables.length === 1 ? `healfix sequences --table ${tables[0]}` : 'healfix sequences';
+  const used = `next value ${finding.nextValue} of ${finding.limit ?? finding.maxValue} (${finding.exhaustionPercent}% used)`;
+  const exhausted = finding.exhaustion === 'error';
+  return {
+    sequence: name,
+    verdict: exhausted ? 'exhausted' : 'healthy',
+    found: { sequence: finding.sequence, nextValue: finding.nextValue, ...(finding.limit ? { limit: finding.limit } : {}), exhaustionPercent: finding.exhaustionPercent, tables },
+    message: exhausted
+      ? `${finding.sequence}: ${used} — widen it to bigint; see ${command}`
+      : `${finding.sequence}: ${used}: not exhausted now — it has been widened or reset since, or the paste comes from another database.`,
+    ...(exhausted ? { nextCommand: command } : {}),
+  };
+}
+
+/** Runs the live check for every constraint and exhausted sequence named in the diagnoses. */
 export async function checkLive(db: PostgresDatabase, diagnoses: readonly Diagnosis[], scan: SequenceScanner = scanSequences): Promise<LiveCheck> {
   const names = constraintsToCheck(diagnoses);
   const constraints: LiveConstraintCheck[] = [];
   for (const name of names) constraints.push(await checkConstraint(db, name, scan));
-  const problemPresent = constraints.some((c) => c.verdict === 'lagging' || c.verdict === 'unfixable');
-  const lagging = constraints.filter((c) => c.verdict === 'lagging' || c.verdict === 'unfixable').length;
+  const sequences: LiveSequenceCheck[] = [];
+  for (const name of sequencesToCheck(diagnoses)) sequences.push(await checkExhaustedSequence(db, name, scan));
+  const broken =
+    constraints.filter((c) => c.verdict === 'lagging' || c.verdict === 'unfixable').length + sequences.filter((s) => s.verdict === 'exhausted').length;
+  const total = constraints.length + sequences.length;
+  const noun = (n: number) => (sequences.length === 0 ? `constraint${n === 1 ? '' : 's'}` : `problem${n === 1 ? '' : 's'}`);
   return {
     status: 'checked',
     target: db.target.display,
-    message: names.length === 0
-      ? 'nothing in this paste to check against the database'
-      : problemPresent
-        ? `${lagging} of ${names.length} constraint${names.length === 1 ? '' : 's'} still fed by a lagging sequence`
-        : `checked ${names.length} constraint${names.length === 1 ? '' : 's'}: no lagging sequence behind ${names.length === 1 ? 'it' : 'them'} now`,
+    message:
+      total === 0
+        ? 'nothing in this paste to check against the database'
+        : broken > 0
+          ? sequences.length === 0
+            ? `${broken} of ${total} ${noun(total)} still fed by a lagging sequence`
+            : `${broken} of ${total} ${noun(total)} still present in the database`
+          : `checked ${total} ${noun(total)}: not present in the database now`,
     constraints,
-    problemPresent,
+    sequences,
+    problemPresent: broken > 0,
   };
 }
 
@@ -229,14 +277,15 @@ export async function liveCheckFor(
     ...(target ? { target } : {}),
     message,
     constraints: [],
+    sequences: [],
     problemPresent: false,
   });
   if (flags.offline) return none('disabled', 'not checked (--offline)');
-  const names = constraintsToCheck(result.diagnoses);
+  const names = [...constraintsToCheck(result.diagnoses), ...sequencesToCheck(result.diagnoses)];
   if (names.length === 0) return none('not-needed', 'nothing in this paste to check against a database');
   const target = findTarget(targetOptionsFrom(flags));
   if (!target) {
-    return none('not-configured', `no database configured: text diagnosis only (give --database-url to see whether ${names.join(', ')} still lags)`);
+    return none('not-configured', `no database configured: text diagnosis only (give --database-url to check ${names.join(', ')} in the database)`);
   }
   if (target.kind !== 'postgres') {
     return none('not-postgres', `${target.display} is SQLite: the live check applies to PostgreSQL; text diagnosis only`, target.display);

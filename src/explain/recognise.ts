@@ -109,8 +109,9 @@ const recogniseDuplicateKeys: Recogniser = (text) => {
       facts.columns = splitTopLevel(detail[1] ?? '');
       facts.values = splitTopLevel(detail[2] ?? '');
     }
-    const schema = /\bschema: '([^']+)'/.exec(window)?.[1];
-    const table = /\btable: '([^']+)'/.exec(window)?.[1];
+    // node-postgres error objects (console.error) and JSON loggers (pino, winston) carry schema and table.
+    const schema = /["']?\bschema["']?\s*:\s*["']([^"']+)["']/.exec(window)?.[1];
+    const table = /["']?\btable["']?\s*:\s*["']([^"']+)["']/.exec(window)?.[1];
     const insert = /\bINSERT INTO\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)/i.exec(window)?.[1];
     if (table) {
       facts.table = table;

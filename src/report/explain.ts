@@ -32,9 +32,11 @@ export function summaryLine(report: ExplainReport): string {
   if (!result.recognised) return `nothing recognised in ${result.inputLength} characters of text`;
   const n = result.diagnoses.length;
   const head = `${n} problem${n === 1 ? '' : 's'} recognised (${result.diagnoses.map((d) => d.id).join(', ')})`;
-  if (live.status === 'checked' && live.constraints.length > 0) {
+  if (live.status === 'checked' && (live.constraints.length > 0 || live.sequences.length > 0)) {
     const broken = live.constraints.find((c) => c.verdict === 'lagging' || c.verdict === 'unfixable');
     if (broken) return `${head}; ${broken.constraint} still lags in the database${broken.nextCommand ? ` — run ${broken.nextCommand}` : ''}`;
+    const exhausted = live.sequences.find((c) => c.verdict === 'exhausted');
+    if (exhausted) return `${head}; ${exhausted.sequence} is still exhausted${exhausted.nextCommand ? ` — see ${exhausted.nextCommand}` : ''}`;
     return `${head}; ${live.message}`;
   }
   if (live.status === 'failed') return `${head}; live check failed: ${live.message}`;
@@ -76,6 +78,10 @@ export function renderExplainHuman(report: ExplainReport, write: Write): void {
     write(`   ${chalk.dim('cause:')}  ${wrap(d.cause, 11)}\n`);
     write(`   ${chalk.dim('fix:  ')}  ${wrap(d.fix, 11)}\n`);
     d.nextCommands.forEach((command, j) => write(`   ${chalk.dim(j === 0 ? 'next: ' : '      ')}  ${chalk.cyan(command)}\n`));
+    if (d.id === 'sequence-exhausted' && d.facts.sequence && live.status === 'checked') {
+      const check = live.sequences.find((c) => c.sequence === d.facts.sequence);
+      if (check) write(`   ${chalk.dim('live: ')}  ${(check.verdict === 'exhausted' ? chalk.red : chalk.green)(check.message)}\n`);
+    }
     if (d.facts.constraint && live.status === 'checked') {
       const check = live.constraints.find((c) => c.constraint === d.facts.constraint);
       if (check) {

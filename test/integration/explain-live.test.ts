@@ -33,6 +33,8 @@ describeDb('explain: the live state of a pasted duplicate key', () => {
       create schema archive;
       create table archive.notifications (id serial, note text, constraint notifications_pkey primary key (id));
       insert into archive.notifications (note) values ('n');
+      create table mood_logs (id serial primary key, mood int);
+      select setval('mood_logs_id_seq', 2147483647);
     `);
     pg = await openPostgres(pgTarget(db.url));
   });
@@ -108,5 +110,15 @@ describeDb('explain: the live state of a pasted duplicate key', () => {
     expect(down.status).toBe('failed');
     expect(down.message).toContain('connection refused');
     expect(JSON.stringify(down)).not.toContain('topsecret');
+  });
+
+  it('an exhausted sequence from the paste: how much of its range is used now', async () => {
+    const result = explainText('ERROR:  nextval: reached maximum value of sequence "mood_logs_id_seq" (2147483647)');
+    const live = await checkLive(pg, result.diagnoses);
+    expect(live.problemPresent).toBe(true);
+    expect(live.sequences[0]).toMatchObject({ verdict: 'exhausted', nextCommand: 'healfix sequences --table mood_logs', found: { sequence: 'public.mood_logs_id_seq', tables: ['mood_logs'] } });
+    expect(live.sequences[0]!.message).toMatch(/^public\.mood_logs_id_seq: next value 2147483648 of 2147483647 \(100% used\) — widen it to bigint/);
+    const other = await checkLive(pg, explainText('nextval: reached maximum value of sequence "gone_seq" (32767)').diagnoses);
+    expect(other).toMatchObject({ problemPresent: false, sequences: [{ verdict: 'not-found' }] });
   });
 });

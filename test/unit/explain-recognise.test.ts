@@ -84,6 +84,21 @@ const cases: Case[] = [
     next: 'healfix sequences --fix --table notifications',
   },
   {
+    name: 'pino JSON log of a node-postgres error',
+    text: '{"level":50,"time":1739268902114,"err":{"type":"DatabaseError","message":"duplicate key value violates unique constraint \\"notifications_pkey\\"","code":"23505","detail":"Key (id)=(1) already exists.","schema":"public","table":"notifications","constraint":"notifications_pkey"},"msg":"register failed"}',
+    ids: ['duplicate-key'],
+    facts: { constraint: 'notifications_pkey', schema: 'public', table: 'notifications', values: ['1'] },
+    next: 'healfix sequences --fix --table notifications',
+  },
+  {
+    name: 'SQLAlchemy IntegrityError',
+    text: "sqlalchemy.exc.IntegrityError: (psycopg2.errors.UniqueViolation) duplicate key value violates unique constraint \"notification_pk\"\nDETAIL:  Key (id)=(8) already exists.\n\n[SQL: INSERT INTO notification (user_id, message) VALUES (%(user_id)s, %(message)s) RETURNING notification.id]\n[parameters: {'user_id': 1, 'message': 'hi'}]\n(Background on this error at: https://sqlalche.me/e/20/gkpj)",
+    ids: ['duplicate-key'],
+    facts: { constraint: 'notification_pk', table: 'notification', values: ['8'] },
+    next: 'healfix sequences --fix --table notification',
+    source: 'sqlalchemy',
+  },
+  {
     name: 'psql',
     text: 'healing_space_test=> insert into notifications (username, message) values (\'x\', \'y\');\nERROR:  duplicate key value violates unique constraint "notifications_pkey"\nDETAIL:  Key (id)=(1) already exists.',
     ids: ['duplicate-key'],

@@ -9,7 +9,7 @@ import { bufferWriter } from '../../src/report/io.js';
 import type { LiveCheck } from '../../src/checks/explain-live.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/explain/${name}`, import.meta.url), 'utf8');
-const noLive: LiveCheck = { status: 'not-configured', message: 'no database configured', constraints: [], problemPresent: false };
+const noLive: LiveCheck = { status: 'not-configured', message: 'no database configured', constraints: [], sequences: [], problemPresent: false };
 
 describe('scrubSecrets', () => {
   it.each([
