@@ -109,7 +109,7 @@ const recogniseDuplicateKeys: Recogniser = (text) => {
       facts.columns = splitTopLevel(detail[1] ?? '');
       facts.values = splitTopLevel(detail[2] ?? '');
     }
-    // node-postgres error objects (console.error) and JSON loggers (pino, winston) carry schema and table.
+    // node-postgres error objects as printed by Node and JSON loggers (pino, winston) carry schema and table.
     const schema = /["']?\bschema["']?\s*:\s*["']([^"']+)["']/.exec(window)?.[1];
     const table = /["']?\btable["']?\s*:\s*["']([^"']+)["']/.exec(window)?.[1];
     const insert = /\bINSERT INTO\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)/i.exec(window)?.[1];
