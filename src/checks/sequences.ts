@@ -468,6 +468,11 @@ function describeConsumers(f: SequenceFinding): string {
   return f.consumers.map((c) => `${c.table}.${c.column}`).join(', ');
 }
 
+/** Using up its range, and not already reported as unfixable or unread. */
+export function nearExhaustion(f: SequenceFinding): boolean {
+  return f.exhaustion !== 'ok' && (f.status === 'ok' || f.status === 'lagging');
+}
+
 /** True when a finding needs the user's attention beyond `ok`. */
 export function isProblem(f: SequenceFinding): boolean {
   return f.status !== 'ok' || f.exhaustion !== 'ok';
@@ -494,7 +499,7 @@ export function sequencesCheckResult(result: ScanSequencesResult): CheckResult {
     } else if (f.status === 'skipped') {
       findings.push({ check: 'sequences', severity: 'warn', title: `${f.sequence} not checked`, detail: f.reason, subject: f.sequence, data: pickData(f) });
     }
-    if (f.exhaustion !== 'ok' && f.status !== 'skipped') {
+    if (nearExhaustion(f)) {
       findings.push({
         check: 'sequences',
         severity: f.exhaustion,
@@ -535,7 +540,7 @@ function pickData(f: SequenceFinding): Record<string, unknown> {
 export function summaryLine(result: ScanSequencesResult): string {
   const lagging = result.findings.filter((f) => f.status === 'lagging');
   const unfixable = result.findings.filter((f) => f.status === 'unfixable');
-  const exhausted = result.findings.filter((f) => f.exhaustion !== 'ok' && f.status !== 'skipped');
+  const exhausted = result.findings.filter(nearExhaustion);
   const parts: string[] = [];
   if (lagging.length) {
     const schemas = new Set(lagging.map((f) => f.schema));

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { ScanSequencesResult, SequenceFinding } from '../checks/sequences.js';
-import { isProblem, summaryLine } from '../checks/sequences.js';
+import { isProblem, nearExhaustion, summaryLine } from '../checks/sequences.js';
 import type { SequenceFixOutcome } from '../fix/sequences.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
@@ -133,7 +133,7 @@ export function sequencesJson(input: {
       lagging: final.findings.filter((f) => f.status === 'lagging').length,
       unfixable: final.findings.filter((f) => f.status === 'unfixable').length,
       skipped: final.skipped,
-      nearExhaustion: final.findings.filter((f) => f.exhaustion !== 'ok' && f.status !== 'skipped').length,
+      nearExhaustion: final.findings.filter(nearExhaustion).length,
       durationMs: input.result.durationMs,
     },
     findings: (input.all ? input.result.findings : input.result.findings.filter(isProblem)).map(jsonFinding),
