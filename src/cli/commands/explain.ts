@@ -1,9 +1,36 @@
-import type { Command } from 'commander';
-import { NotImplementedYet } from './not-implemented.js';
+import { Option, type Command } from 'commander';
+import { addConnectionOptions, addJsonOption, type ConnectionFlags } from '../options.js';
+import { commandAction } from '../run.js';
 
-// Placeholder until the command lands; replaced by its own implementation.
+interface ExplainFlags extends ConnectionFlags {
+  json?: boolean;
+  offline?: boolean;
+}
+
 export function registerExplain(program: Command): void {
-  program.command('explain').description('explain a pasted error message and what to run next').action(() => {
-    throw new NotImplementedYet('explain');
-  });
+  const command = program
+    .command('explain')
+    .description('explain a pasted error message and what to run next (text as argument, or on stdin)')
+    .argument('[text...]', 'the error text; omit it (or give "-") to read stdin');
+  addConnectionOptions(command);
+  addJsonOption(command);
+  command
+    .addOption(new Option('--offline', 'do not look at the database, even when one is configured'))
+    .action(
+      commandAction<ExplainFlags>('explain', async (flags, ...rest) => {
+        // commander hands the variadic argument as one array.
+        const args = (rest as unknown as string[][])[0] ?? [];
+        const { readPaste, explainText } = await import('../../explain/index.js');
+        const text = await readPaste(args, process.stdin);
+        const result = explainText(text);
+        const { liveCheckFor } = await import('../../checks/explain-live.js');
+        const live = await liveCheckFor(result, flags);
+        const { renderExplainHuman, explainJson, explainExitCode } = await import('../../report/explain.js');
+        const { writeStdout } = await import('../../report/io.js');
+        const report = { result, live };
+        if (flags.json) writeStdout(explainJson(report));
+        else renderExplainHuman(report, writeStdout);
+        return explainExitCode(report);
+      }),
+    );
 }

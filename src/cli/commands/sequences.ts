@@ -1,9 +1,136 @@
 import type { Command } from 'commander';
-import { NotImplementedYet } from './not-implemented.js';
+import { addConnectionOptions, addJsonOption, type ConnectionFlags } from '../options.js';
+import { commandAction } from '../run.js';
+import { EXIT, UsageError, type ExitCode } from '../../errors.js';
 
-// Placeholder until the command lands; replaced by its own implementation.
+interface SequencesFlags extends ConnectionFlags {
+  schema?: string[];
+  table?: string[];
+  all?: boolean;
+  fix?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
 export function registerSequences(program: Command): void {
-  program.command('sequences').description('every sequence-fed column, its lag against max(id) and exhaustion; --fix repairs').action(() => {
-    throw new NotImplementedYet('sequences');
-  });
+  const command = program
+    .command('sequences')
+    .description('every sequence-fed column, its lag against max(id) and exhaustion; --fix repairs')
+    .option('--schema <name>', 'only tables in this schema (repeatable)', collect)
+    .option('--table <name>', 'only sequences feeding this table, name or schema.name (repeatable)', collect)
+    .option('--all', 'list healthy sequences too')
+    .option('--fix', 'repair lagging sequences (shows the plan, then asks)')
+    .option('-y, --yes', 'apply the fix without asking')
+    .option('--dry-run', 'with --fix: print the SQL, change nothing');
+  addConnectionOptions(command);
+  addJsonOption(command);
+  command.action(commandAction<SequencesFlags>('sequences', runSequences));
+}
+
+async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
+  if (flags.dryRun && !flags.fix) throw new UsageError('--dry-run only makes sense with --fix', { hint: 'healfix sequences --fix --dry-run prints the SQL it would run.' });
+  if (flags.yes && !flags.fix) throw new UsageError('--yes only makes sense with --fix');
+  const { openFromFlags } = await import('../../db/open.js');
+  const { writeStdout, writeStderr } = await import('../../report/io.js');
+  const report = await import('../../report/sequences.js');
+  const { startProgress } = await import('../spinner.js');
+  const json = Boolean(flags.json);
+  const filters = { schemas: flags.schema, tables: flags.table };
+
+  const db = await openFromFlags(flags, { maxConnections: 2 });
+  const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
+  try {
+    const progress = await startProgress('Reading sequences…', { json });
+    let result;
+    try {
+      if (db.kind === 'postgres') {
+        const { scanSequences } = await import('../../checks/sequences.js');
+        result = await scanSequences(db.pg, {
+          ...filters,
+          onProgress: (done, total) => progress.update(`Reading sequences… ${done}/${total}`),
+        });
+      } else {
+        const { scanSqliteSequences } = await import('../../checks/sequences.js');
+        result = scanSqliteSequences(db.sqlite, { tables: flags.table });
+      }
+    } finally {
+      progress.stop();
+    }
+    const problems = result.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable');
+
+    if (!flags.fix) {
+      if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all }));
+      else report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters });
+      return problems ? EXIT.PROBLEMS : EXIT.OK;
+    }
+
+    // --fix: the scan, the plan, then confirmation. Human output of the plan goes to stdout; under --json to
+    // stderr, so stdout stays one document.
+    const planWrite = json ? writeStderr : writeStdout;
+    if (!json) report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters });
+    const { planSequenceFix, planSqliteSequenceFix } = await import('../../fix/sequences.js');
+    const plan = result.findings
+      .map((finding) => ({ finding, plan: db.kind === 'postgres' ? planSequenceFix(finding) : planSqliteSequenceFix(finding) }))
+      .filter((p): p is { finding: typeof p.finding; plan: { sql: string; after: string } } => p.plan !== null)
+      .map((p) => ({ finding: p.finding, sql: p.plan.sql, after: p.plan.after }));
+    report.renderFixPlan(planWrite, plan, { dryRun: flags.dryRun });
+    if (!plan.length || flags.dryRun) {
+      if (json) {
+        const fixes = plan.map((p) => ({ sequence: p.finding.sequence, before: p.finding.nextValue, after: p.after, sql: p.sql, status: 'unchanged' as const, reason: flags.dryRun ? 'dry run' : undefined }));
+        writeStdout(report.sequencesJson({ target, result, all: flags.all, fixes, dryRun: flags.dryRun }));
+      }
+      return problems ? EXIT.PROBLEMS : EXIT.OK;
+    }
+
+    const { confirmWrite } = await import('../prompts.js');
+    await confirmWrite({ yes: flags.yes, message: `Repair ${plan.length} sequence${plan.length === 1 ? '' : 's'}?` });
+
+    const lagging = plan.map((p) => p.finding);
+    const controller = new AbortController();
+    const onSigint = () => {
+      controller.abort();
+      process.off('SIGINT', onSigint);
+      writeStderr('\nStopping after the sequence in flight (Ctrl-C again to quit at once)…\n');
+    };
+    process.on('SIGINT', onSigint);
+    let outcomes;
+    let after;
+    const fixProgress = await startProgress('Fixing sequences…', { json });
+    try {
+      if (db.kind === 'postgres') {
+        const { fixSequences } = await import('../../fix/sequences.js');
+        outcomes = await fixSequences(db.pg, lagging, {
+          signal: controller.signal,
+          onProgress: (done, total) => fixProgress.update(`Fixing sequences… ${done}/${total}`),
+        });
+        const { scanSequences } = await import('../../checks/sequences.js');
+        after = await scanSequences(db.pg, filters);
+      } else {
+        const { openSqlite } = await import('../../db/sqlite.js');
+        const { fixSqliteSequences } = await import('../../fix/sequences.js');
+        const { scanSqliteSequences } = await import('../../checks/sequences.js');
+        const writable = openSqlite(db.target, { write: true });
+        try {
+          outcomes = fixSqliteSequences(writable, lagging);
+          after = scanSqliteSequences(writable, { tables: flags.table });
+        } finally {
+          writable.close();
+        }
+      }
+    } finally {
+      fixProgress.stop();
+      process.off('SIGINT', onSigint);
+    }
+    const interrupted = controller.signal.aborted;
+    if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all, fixes: outcomes, after, interrupted }));
+    else report.renderFixOutcomes(writeStdout, outcomes, after, { interrupted });
+    if (interrupted) return EXIT.ERROR;
+    const left = after.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable');
+    return left ? EXIT.PROBLEMS : EXIT.OK;
+  } finally {
+    await db.close();
+  }
 }

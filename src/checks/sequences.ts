@@ -1,0 +1,614 @@
+import type { PostgresDatabase, Queryable } from '../db/postgres.js';
+import { qualified, quoteIdent, withClient } from '../db/postgres.js';
+import { describePgError } from '../db/pg-errors.js';
+import type { SqliteDb } from '../db/sqlite.js';
+import type { CheckResult, Finding } from './types.js';
+
+/**
+ * Sequences that feed columns, compared with the data they feed. Returns data only: the reporters print.
+ * All arithmetic is BigInt (sequence values reach 9.2e18); values travel as decimal strings.
+ */
+
+export interface ScanSequencesOptions {
+  /** Only sequences feeding a table in one of these schemas (or living in one). */
+  schemas?: string[];
+  /** Only sequences feeding one of these tables: "name" or "schema.name". */
+  tables?: string[];
+  /** Parallel connections for the max() reads (default 2; the pool must allow as many). */
+  concurrency?: number;
+  /** Relations (sequences + tables) read per statement; keeps lock use far below max_locks_per_transaction. */
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type ConsumerKind = 'serial' | 'identity' | 'default' | 'autoincrement';
+
+export interface SequenceConsumer {
+  schema: string;
+  table: string;
+  column: string;
+  columnType: string;
+  kind: ConsumerKind;
+  /** max(column) for ascending sequences, min(column) for descending; null when empty or unread. */
+  maxValue: string | null;
+  skipped?: string;
+}
+
+export type SequenceStatus = 'ok' | 'lagging' | 'unfixable' | 'skipped';
+export type ExhaustionLevel = 'ok' | 'warn' | 'error';
+
+export interface SequenceFinding {
+  /** Schema-qualified, quoted only where needed: public.notifications_id_seq, "My Schema"."Seq". */
+  sequence: string;
+  schema: string;
+  name: string;
+  consumers: SequenceConsumer[];
+  lastValue: string;
+  isCalled: boolean;
+  increment: string;
+  minValue: string;
+  /** The sequence's own maximum. */
+  maxValue: string;
+  /** max over consumers (min for descending sequences); null when every consumer is empty. */
+  dataMax: string | null;
+  /** What nextval() would return now. */
+  nextValue: string;
+  /** How far nextValue is behind the first safe value; "0" when not lagging. */
+  lag: string;
+  status: SequenceStatus;
+  exhaustionPercent: number;
+  exhaustion: ExhaustionLevel;
+  reason?: string;
+  /** The value nextval() must return to be safe (dataMax + increment); null when no data. */
+  neededValue?: string | null;
+  /** The last value the sequence may hand out, bounded by its max/min and every consumer column's type. */
+  limit?: string;
+  cycle?: boolean;
+}
+
+export interface ScanSequencesResult {
+  findings: SequenceFinding[];
+  /** Sequences examined (skipped included). */
+  checked: number;
+  skipped: number;
+  durationMs: number;
+}
+
+interface CatalogRow {
+  seq_oid: string;
+  seq_schema: string;
+  seq_name: string;
+  seq_display: string;
+  increment: string;
+  min_value: string;
+  max_value: string;
+  cycle: boolean;
+  seq_readable: boolean;
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  column_type: string;
+  column_typname: string;
+  kind: 'serial' | 'identity' | 'default';
+  table_readable: boolean;
+}
+
+/**
+ * One catalog query for every sequence that feeds a column:
+ *  - OWNED BY / serial ('a') and identity ('i') dependencies of a sequence on a column,
+ *  - column defaults depending on a sequence ('n' from pg_attrdef), owned or not, any schema.
+ * An OWNED BY link counts only where the column has no default of its own and is not an identity
+ * column (a stray owned sequence on an identity column feeds nothing). Partitions and inheritance
+ * children whose parent is already fed by the same sequence are dropped: max() on the parent covers them.
+ */
+export const DISCOVERY_SQL = `
+with feeds as (
+  select distinct d.objid as seqid, d.refobjid as relid, d.refobjsubid as attnum,
+         case d.deptype when 'i' then 'identity' else 'serial' end as kind
+  from pg_depend d
+  join pg_class s on s.oid = d.objid and s.relkind = 'S'
+  join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+  where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
+    and d.deptype in ('a', 'i')
+    and (d.deptype = 'i' or (a.attidentity = '' and not a.atthasdef))
+  union
+  select d.refobjid, ad.adrelid, ad.adnum,
+         case when exists (
+           select 1 from pg_depend o
+           where o.classid = 'pg_class'::regclass and o.objid = d.refobjid and o.refclassid = 'pg_class'::regclass
+             and o.refobjid = ad.adrelid and o.refobjsubid = ad.adnum and o.deptype = 'a'
+         ) then 'serial' else 'default' end
+  from pg_attrdef ad
+  join pg_depend d on d.classid = 'pg_attrdef'::regclass and d.objid = ad.oid
+   and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'
+  join pg_class s on s.oid = d.refobjid and s.relkind = 'S'
+)
+select f.seqid::int8::text as seq_oid,
+       sn.nspname as seq_schema, sc.relname as seq_name,
+       quote_ident(sn.nspname) || '.' || quote_ident(sc.relname) as seq_display,
+       ps.seqincrement::text as increment, ps.seqmin::text as min_value, ps.seqmax::text as max_value,
+       ps.seqcycle as cycle,
+       has_sequence_privilege(f.seqid, 'SELECT') as seq_readable,
+       tn.nspname as table_schema, tc.relname as table_name,
+       a.attname as column_name, format_type(a.atttypid, a.atttypmod) as column_type, t.typname as column_typname,
+       f.kind,
+       has_column_privilege(f.relid, f.attnum::int2, 'SELECT') as table_readable
+from feeds f
+join pg_sequence ps on ps.seqrelid = f.seqid
+join pg_class sc on sc.oid = f.seqid
+join pg_namespace sn on sn.oid = sc.relnamespace
+join pg_class tc on tc.oid = f.relid
+join pg_namespace tn on tn.oid = tc.relnamespace
+join pg_attribute a on a.attrelid = f.relid and a.attnum = f.attnum
+join pg_type t on t.oid = a.atttypid
+where tc.relkind in ('r', 'p')
+  and not a.attisdropped
+  and tn.nspname not in ('pg_catalog', 'information_schema')
+  and tn.nspname !~ '^pg_toast'
+  and not exists (
+    select 1 from pg_inherits i
+    join feeds p on p.relid = i.inhparent and p.seqid = f.seqid
+    where i.inhrelid = f.relid
+  )
+order by sn.nspname, sc.relname, tn.nspname, tc.relname, a.attname`;
+
+const TYPE_BOUNDS: Record<string, [bigint, bigint]> = {
+  int2: [-32768n, 32767n],
+  int4: [-2147483648n, 2147483647n],
+  int8: [-9223372036854775808n, 9223372036854775807n],
+};
+const TYPE_ALIASES: Record<string, string> = { smallint: 'int2', integer: 'int4', bigint: 'int8', int2: 'int2', int4: 'int4', int8: 'int8' };
+
+/** The range a consumer column can store; undefined when only the sequence bounds it (numeric, SQLite). */
+export function typeBounds(consumer: Pick<SequenceConsumer, 'columnType' | 'kind'>): [bigint, bigint] | undefined {
+  if (consumer.kind === 'autoincrement') return undefined;
+  const alias = TYPE_ALIASES[consumer.columnType.toLowerCase()];
+  return alias ? TYPE_BOUNDS[alias] : undefined;
+}
+
+const READABLE_TYPES = new Set(['int2', 'int4', 'int8', 'numeric']);
+
+interface PendingFinding {
+  finding: SequenceFinding;
+  seqSql: string;
+  seqReadable: boolean;
+  /** Consumers still to read, with their index in finding.consumers. */
+  reads: { index: number; sql: string }[];
+}
+
+/** Scans every sequence-fed column: discovery in one query, then batched reads over `concurrency` connections. */
+export async function scanSequences(db: PostgresDatabase, options: ScanSequencesOptions = {}): Promise<ScanSequencesResult> {
+  const started = performance.now();
+  const { rows } = await db.pool.query<CatalogRow>(DISCOVERY_SQL);
+  const pending = groupFindings(rows, options);
+  const total = pending.length;
+  let done = 0;
+  options.onProgress?.(0, total);
+
+  const batches = makeBatches(pending, options.batchSize ?? 200);
+  const workers = Math.max(1, Math.min(options.concurrency ?? 2, batches.length));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, () =>
+      withClient(db, async (client) => {
+        while (next < batches.length) {
+          const batch = batches[next++]!;
+          await readBatch(client, batch);
+          done += batch.length;
+          options.onProgress?.(done, total);
+        }
+      }),
+    ),
+  );
+
+  const findings = pending.map((p) => p.finding);
+  return {
+    findings,
+    checked: findings.length,
+    skipped: findings.filter((f) => f.status === 'skipped').length,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+function rowFilter(options: ScanSequencesOptions): (row: CatalogRow) => boolean {
+  const schemas = options.schemas?.length ? new Set(options.schemas) : undefined;
+  const tables = options.tables?.length ? options.tables : undefined;
+  return (row) => {
+    if (schemas && !schemas.has(row.table_schema) && !schemas.has(row.seq_schema)) return false;
+    if (tables && !tables.some((t) => tableMatches(t, row.table_schema, row.table_name))) return false;
+    return true;
+  };
+}
+
+function tableMatches(filter: string, schema: string, table: string): boolean {
+  if (filter === table || filter === `${schema}.${table}`) return true;
+  // Accept the quoted forms too: "My Table", public."My Table".
+  const unquote = (s: string) => s.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
+  const dot = filter.match(/^("(?:[^"]|"")+"|[^."]+)\.("(?:[^"]|"")+"|[^"]+)$/);
+  if (dot) return unquote(dot[1]!) === schema && unquote(dot[2]!) === table;
+  return unquote(filter) === table;
+}
+
+/** Builds one pending finding per sequence; a filter match on one consumer keeps every consumer of it. */
+function groupFindings(rows: CatalogRow[], options: ScanSequencesOptions): PendingFinding[] {
+  const matches = rowFilter(options);
+  const wanted = new Set(rows.filter(matches).map((r) => r.seq_oid));
+  return build(rows.filter((r) => wanted.has(r.seq_oid)), new Map());
+}
+
+function build(rows: CatalogRow[], bySeq: Map<string, PendingFinding>): PendingFinding[] {
+  for (const row of rows) {
+    let p = bySeq.get(row.seq_oid);
+    if (!p) {
+      const increment = BigInt(row.increment);
+      p = {
+        finding: {
+          sequence: row.seq_display,
+          schema: row.seq_schema,
+          name: row.seq_name,
+          consumers: [],
+          lastValue: '',
+          isCalled: false,
+          increment: row.increment,
+          minValue: row.min_value,
+          maxValue: row.max_value,
+          dataMax: null,
+          nextValue: '',
+          lag: '0',
+          status: 'ok',
+          exhaustionPercent: 0,
+          exhaustion: 'ok',
+          cycle: row.cycle,
+        },
+        seqSql: `select last_value::text as v, is_called from ${qualified(row.seq_schema, row.seq_name)}`,
+        seqReadable: row.seq_readable,
+        reads: [],
+      };
+      if (increment === 0n) p.finding.reason = 'increment is 0';
+      bySeq.set(row.seq_oid, p);
+    }
+    const consumer: SequenceConsumer = {
+      schema: row.table_schema,
+      table: row.table_name,
+      column: row.column_name,
+      columnType: row.column_type,
+      kind: row.kind,
+      maxValue: null,
+    };
+    const index = p.finding.consumers.push(consumer) - 1;
+    if (!row.table_readable) {
+      consumer.skipped = `permission denied: the role cannot read ${qualified(row.table_schema, row.table_name)}.${quoteIdent(row.column_name)}`;
+    } else if (!READABLE_TYPES.has(row.column_typname)) {
+      consumer.skipped = `column type ${row.column_type} is not an integer type`;
+    } else {
+      p.reads.push({ index, sql: consumerReadSql(consumer, BigInt(row.increment) < 0n) });
+    }
+  }
+  return [...bySeq.values()];
+}
+
+/** select max(col) (min for descending sequences) of one consumer, as text. */
+export function consumerReadSql(consumer: Pick<SequenceConsumer, 'schema' | 'table' | 'column'>, descending: boolean): string {
+  return `select ${descending ? 'min' : 'max'}(${quoteIdent(consumer.column)})::text as v from ${qualified(consumer.schema, consumer.table)}`;
+}
+
+function makeBatches(pending: PendingFinding[], size: number): PendingFinding[][] {
+  const batches: PendingFinding[][] = [];
+  let current: PendingFinding[] = [];
+  let relations = 0;
+  for (const p of pending) {
+    const cost = 1 + p.reads.length;
+    if (current.length && relations + cost > size) {
+      batches.push(current);
+      current = [];
+      relations = 0;
+    }
+    current.push(p);
+    relations += cost;
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+/** Parts of one finding's read, as union-all members tagged (finding index in batch, consumer index or -1). */
+function partsOf(p: PendingFinding, tag: number): string[] {
+  if (!p.seqReadable) return [];
+  return [
+    `select ${tag} as f, -1 as c, v, is_called from (${p.seqSql}) s`,
+    ...p.reads.map((r) => `select ${tag}, ${r.index}, (${r.sql}), null::bool`),
+  ];
+}
+
+interface ReadRow {
+  f: number;
+  c: number;
+  v: string | null;
+  is_called: boolean | null;
+}
+
+async function readBatch(client: Queryable, batch: PendingFinding[]): Promise<void> {
+  const parts = batch.flatMap((p, i) => partsOf(p, i));
+  if (parts.length) {
+    try {
+      const { rows } = await client.query<ReadRow>(parts.join('\nunion all\n'));
+      applyRows(batch, rows);
+    } catch {
+      // One bad table must not hide the others: read this batch one sequence at a time.
+      for (const p of batch) await readOne(client, p);
+      return;
+    }
+  }
+  for (const p of batch) finish(p);
+}
+
+async function readOne(client: Queryable, p: PendingFinding): Promise<void> {
+  const parts = partsOf(p, 0);
+  if (parts.length) {
+    try {
+      const { rows } = await client.query<ReadRow>(parts.join('\nunion all\n'));
+      applyRows([p], rows);
+    } catch (error) {
+      p.finding.status = 'skipped';
+      p.finding.reason = `could not read: ${describePgError(error)}`;
+    }
+  }
+  finish(p);
+}
+
+function applyRows(batch: PendingFinding[], rows: ReadRow[]): void {
+  for (const row of rows) {
+    const p = batch[Number(row.f)]!;
+    if (Number(row.c) === -1) {
+      p.finding.lastValue = row.v ?? '';
+      p.finding.isCalled = Boolean(row.is_called);
+    } else {
+      p.finding.consumers[Number(row.c)]!.maxValue = row.v;
+    }
+  }
+}
+
+/** Computes next value, lag, status and exhaustion once the raw values are in. */
+function finish(p: PendingFinding): void {
+  const f = p.finding;
+  if (f.status === 'skipped') return;
+  if (!p.seqReadable) {
+    skip(f, `permission denied: the role cannot read sequence ${f.sequence}`);
+    return;
+  }
+  const unreadable = f.consumers.find((c) => c.skipped);
+  evaluateFinding(f);
+  if (unreadable && f.status !== 'unfixable' && f.status !== 'lagging') {
+    skip(f, `${unreadable.skipped} (${unreadable.schema}.${unreadable.table})`);
+  } else if (unreadable) {
+    f.reason = `${f.reason ? `${f.reason}; ` : ''}not all consumers could be read: ${unreadable.skipped}`;
+  }
+}
+
+function skip(f: SequenceFinding, reason: string): void {
+  f.status = 'skipped';
+  f.reason = reason;
+}
+
+/**
+ * Pure evaluation of one finding from its raw values (lastValue, isCalled, increment, bounds, consumer
+ * maxima). Exported for unit tests and for the SQLite scan.
+ */
+export function evaluateFinding(f: SequenceFinding): SequenceFinding {
+  if (f.lastValue === '') {
+    skip(f, f.reason ?? 'sequence not read');
+    return f;
+  }
+  const inc = BigInt(f.increment);
+  if (inc === 0n) {
+    skip(f, 'increment is 0');
+    return f;
+  }
+  const asc = inc > 0n;
+  const last = BigInt(f.lastValue);
+  const next = f.isCalled ? last + inc : last;
+  f.nextValue = next.toString();
+
+  // The range the sequence may hand out: its own bounds, narrowed by every consumer column's type.
+  let lo = BigInt(f.minValue);
+  let hi = BigInt(f.maxValue);
+  for (const consumer of f.consumers) {
+    const bounds = typeBounds(consumer);
+    if (!bounds) continue;
+    if (bounds[0] > lo) lo = bounds[0];
+    if (bounds[1] < hi) hi = bounds[1];
+  }
+  const limit = asc ? hi : lo;
+  f.limit = limit.toString();
+
+  let data: bigint | null = null;
+  for (const c of f.consumers) {
+    if (c.maxValue === null || c.maxValue === undefined) continue;
+    const v = parseInteger(c.maxValue);
+    if (v === null) continue;
+    if (data === null || (asc ? v > data : v < data)) data = v;
+  }
+  f.dataMax = data === null ? null : data.toString();
+  const needed = data === null ? null : data + inc;
+  f.neededValue = needed === null ? null : needed.toString();
+
+  const lagging = data !== null && (asc ? next <= data : next >= data);
+  f.lag = lagging && needed !== null ? (asc ? needed - next : next - needed).toString() : '0';
+  if (lagging && needed !== null) {
+    const outOfRange = asc ? needed > limit : needed < limit;
+    if (outOfRange) {
+      f.status = 'unfixable';
+      f.reason = `the value needed (${needed}) is outside the usable range (${asc ? 'max' : 'min'} ${limit}${limit.toString() !== (asc ? f.maxValue : f.minValue) ? ', bounded by the column type' : ''})`;
+    } else {
+      f.status = 'lagging';
+      f.reason = `nextval() would return ${next}, but ${asc ? 'max' : 'min'}(${describeConsumers(f)}) is ${data}`;
+    }
+  } else {
+    f.status = 'ok';
+  }
+
+  // Exhaustion: how much of the usable range is behind us (the further of the sequence and the data).
+  const start = asc ? lo : hi;
+  let position = next - inc;
+  if (data !== null && (asc ? data > position : data < position)) position = data;
+  const span = asc ? limit - start : start - limit;
+  const used = asc ? position - start : start - position;
+  let percent = span <= 0n ? 100 : Number((used * 10000n) / span) / 100;
+  if (percent < 0) percent = 0;
+  f.exhaustionPercent = percent;
+  f.exhaustion = percent >= 90 ? 'error' : percent >= 75 ? 'warn' : 'ok';
+  return f;
+}
+
+function parseInteger(text: string): bigint | null {
+  const m = /^(-?\d+)(?:\.\d*)?$/.exec(text.trim());
+  return m ? BigInt(m[1]!) : null;
+}
+
+function describeConsumers(f: SequenceFinding): string {
+  return f.consumers.map((c) => `${c.table}.${c.column}`).join(', ');
+}
+
+/** Using up its range, and not already reported as unfixable or unread. */
+export function nearExhaustion(f: SequenceFinding): boolean {
+  return f.exhaustion !== 'ok' && (f.status === 'ok' || f.status === 'lagging');
+}
+
+/** True when a finding needs the user's attention beyond `ok`. */
+export function isProblem(f: SequenceFinding): boolean {
+  return f.status !== 'ok' || f.exhaustion !== 'ok';
+}
+
+/** Turns a scan into the shape `doctor` shows. Findings carry nextCommand 'healfix sequences --fix'. */
+export function sequencesCheckResult(result: ScanSequencesResult): CheckResult {
+  const findings: Finding[] = [];
+  for (const f of result.findings) {
+    if (f.status === 'lagging' || f.status === 'unfixable') {
+      findings.push({
+        check: 'sequences',
+        severity: 'error',
+        title: f.status === 'lagging' ? `${f.sequence} lags ${f.dataMax === null ? 'its data' : `max ${f.dataMax}`} by ${f.lag}` : `${f.sequence} cannot hold the data it feeds`,
+        detail:
+          f.status === 'lagging'
+            ? `The next insert into ${describeConsumers(f)} gets ${f.nextValue} and fails with a duplicate key error.`
+            : f.reason,
+        hint: f.status === 'lagging' ? 'Move the sequence past the data under a lock.' : 'Widen the sequence (ALTER SEQUENCE ... AS bigint MAXVALUE ...) and the column type.',
+        nextCommand: f.status === 'lagging' ? 'healfix sequences --fix' : `healfix sequences --table ${f.consumers[0]?.table ?? ''}`.trim(),
+        subject: f.sequence,
+        data: pickData(f),
+      });
+    } else if (f.status === 'skipped') {
+      findings.push({ check: 'sequences', severity: 'warn', title: `${f.sequence} not checked`, detail: f.reason, subject: f.sequence, data: pickData(f) });
+    }
+    if (nearExhaustion(f)) {
+      findings.push({
+        check: 'sequences',
+        severity: f.exhaustion,
+        title: `${f.sequence} has used ${f.exhaustionPercent}% of its range`,
+        hint: 'Plan a move to bigint before it runs out.',
+        nextCommand: 'healfix sequences --all',
+        subject: f.sequence,
+        data: pickData(f),
+      });
+    }
+  }
+  const check: CheckResult = {
+    check: 'sequences',
+    status: findings.some((f) => f.severity === 'error') ? 'error' : findings.some((f) => f.severity === 'warn') ? 'warn' : 'ok',
+    summary: summaryLine(result),
+    findings,
+  };
+  if (result.checked === 0) {
+    check.status = 'ok';
+    check.summary = 'no sequence-fed columns found';
+  }
+  return check;
+}
+
+function pickData(f: SequenceFinding): Record<string, unknown> {
+  return {
+    sequence: f.sequence,
+    status: f.status,
+    nextValue: f.nextValue,
+    dataMax: f.dataMax,
+    lag: f.lag,
+    exhaustionPercent: f.exhaustionPercent,
+    consumers: f.consumers.map((c) => ({ schema: c.schema, table: c.table, column: c.column })),
+  };
+}
+
+/** "3 lagging sequences in 2 schemas (46 checked)" */
+export function summaryLine(result: ScanSequencesResult): string {
+  const lagging = result.findings.filter((f) => f.status === 'lagging');
+  const unfixable = result.findings.filter((f) => f.status === 'unfixable');
+  const exhausted = result.findings.filter(nearExhaustion);
+  const parts: string[] = [];
+  if (lagging.length) {
+    const schemas = new Set(lagging.map((f) => f.schema));
+    parts.push(`${plural(lagging.length, 'lagging sequence')} in ${plural(schemas.size, 'schema')}`);
+  }
+  if (unfixable.length) parts.push(`${unfixable.length} unfixable`);
+  if (exhausted.length) parts.push(`${exhausted.length} near exhaustion`);
+  if (result.skipped) parts.push(`${result.skipped} skipped`);
+  const head = parts.length ? parts.join(', ') : 'no lagging sequences';
+  return `${head} (${result.checked} checked)`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SQLite: sqlite_sequence against max(rowid) of each AUTOINCREMENT table.
+
+const SQLITE_MAX = 9223372036854775807n;
+
+/**
+ * SQLite keeps the high-water mark of AUTOINCREMENT tables in sqlite_sequence. When it is below the
+ * table's largest key (edited by hand, restored from a dump), ids of deleted rows can be handed out again.
+ */
+export function scanSqliteSequences(db: SqliteDb, options: { tables?: string[] } = {}): ScanSequencesResult {
+  const started = performance.now();
+  const tables = db
+    .prepare("select name, sql from sqlite_master where type = 'table' and sql like '%autoincrement%' order by name")
+    .all() as { name: string; sql: string }[];
+  const hasSeqTable = Boolean(db.prepare("select 1 from sqlite_master where type = 'table' and name = 'sqlite_sequence'").get());
+  const seqRows = hasSeqTable ? (db.prepare('select name, seq from sqlite_sequence').safeIntegers(true).all() as { name: string; seq: bigint | null }[]) : [];
+  const seqByTable = new Map(seqRows.map((r) => [r.name, r.seq ?? 0n]));
+  const findings: SequenceFinding[] = [];
+  for (const { name, sql } of tables) {
+    if (!/\bautoincrement\b/i.test(sql)) continue;
+    if (options.tables?.length && !options.tables.some((t) => t === name || t === `main.${name}`)) continue;
+    const pk = (db.prepare(`select name, type from pragma_table_info(?) where pk = 1`).all(name) as { name: string; type: string }[])[0];
+    const column = pk?.name ?? 'rowid';
+    const max = db.prepare(`select max(rowid) as m from ${quoteIdent(name)}`).safeIntegers(true).get() as { m: bigint | null };
+    const seq = seqByTable.get(name) ?? 0n;
+    const f: SequenceFinding = {
+      sequence: `sqlite_sequence[${name}]`,
+      schema: 'main',
+      name,
+      consumers: [{ schema: 'main', table: name, column, columnType: pk?.type || 'integer', kind: 'autoincrement', maxValue: max.m === null ? null : max.m.toString() }],
+      lastValue: seq.toString(),
+      isCalled: true,
+      increment: '1',
+      minValue: '1',
+      maxValue: SQLITE_MAX.toString(),
+      dataMax: null,
+      nextValue: '',
+      lag: '0',
+      status: 'ok',
+      exhaustionPercent: 0,
+      exhaustion: 'ok',
+    };
+    evaluateFinding(f);
+    if (f.status === 'lagging') {
+      f.reason = `sqlite_sequence holds ${seq} but max(${column}) of ${name} is ${f.dataMax}: ids of deleted rows can be reused`;
+    }
+    findings.push(f);
+  }
+  return {
+    findings,
+    checked: findings.length,
+    skipped: 0,
+    durationMs: Math.round(performance.now() - started),
+  };
+}

@@ -1,0 +1,187 @@
+import type pg from 'pg';
+import type { PostgresDatabase } from '../db/postgres.js';
+import { qualified, quoteLiteral, withTransaction } from '../db/postgres.js';
+import { describePgError, pgFields, SQLSTATE } from '../db/pg-errors.js';
+import type { SqliteDb } from '../db/sqlite.js';
+import { consumerReadSql, evaluateFinding, scanSqliteSequences, type SequenceFinding } from '../checks/sequences.js';
+
+/**
+ * Repairs lagging sequences. Each sequence gets its own short transaction: its consumer tables are locked
+ * IN SHARE ROW EXCLUSIVE MODE (writers wait, readers go on) under the session's lock_timeout, the sequence
+ * and the data are read again under the lock, and setval() runs only if the sequence still lags, so that
+ * nextval() returns exactly max + increment. Never backwards, never a healthy or empty-table sequence.
+ */
+
+export type SequenceFixStatus = 'fixed' | 'unchanged' | 'lock-timeout' | 'unfixable' | 'permission-denied' | 'error' | 'skipped';
+
+export interface SequenceFixOutcome {
+  sequence: string;
+  /** nextval() before (read under the lock when the sequence was touched). */
+  before: string;
+  /** nextval() after. */
+  after: string;
+  sql: string;
+  status: SequenceFixStatus;
+  reason?: string;
+}
+
+export interface FixSequencesOptions {
+  /** Plan only: nothing is written; outcomes say what would happen. */
+  dryRun?: boolean;
+  /** Checked between sequences: the sequence in flight completes or rolls back, never half. */
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, outcome: SequenceFixOutcome) => void;
+}
+
+/** The statement that repairs one lagging finding and the value nextval() returns afterwards; null when nothing to do. */
+export function planSequenceFix(finding: SequenceFinding): { sql: string; after: string } | null {
+  if (finding.status !== 'lagging' || finding.dataMax === null) return null;
+  const after = (BigInt(finding.dataMax) + BigInt(finding.increment)).toString();
+  return { sql: setvalSql(finding, finding.dataMax), after };
+}
+
+function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: string): string {
+  return `select setval(${quoteLiteral(qualified(finding.schema, finding.name))}, ${value}, true);`;
+}
+
+export async function fixSequences(db: PostgresDatabase, findings: SequenceFinding[], options: FixSequencesOptions = {}): Promise<SequenceFixOutcome[]> {
+  const outcomes: SequenceFixOutcome[] = [];
+  const total = findings.length;
+  for (const finding of findings) {
+    let outcome: SequenceFixOutcome;
+    if (options.signal?.aborted) {
+      outcome = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '', status: 'skipped', reason: 'interrupted before this sequence' };
+    } else {
+      outcome = await fixOne(db, finding, options);
+    }
+    outcomes.push(outcome);
+    options.onProgress?.(outcomes.length, total, outcome);
+  }
+  return outcomes;
+}
+
+async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: FixSequencesOptions): Promise<SequenceFixOutcome> {
+  const base = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '' };
+  if (finding.status === 'unfixable') return { ...base, status: 'unfixable', reason: finding.reason };
+  if (finding.status === 'skipped') return { ...base, status: 'skipped', reason: finding.reason };
+  if (finding.status === 'ok') return { ...base, status: 'unchanged', reason: 'not lagging' };
+  const plan = planSequenceFix(finding);
+  if (!plan) return { ...base, status: 'unchanged', reason: 'nothing to do' };
+  if (options.dryRun) return { ...base, after: plan.after, sql: plan.sql, status: 'unchanged', reason: 'dry run' };
+
+  try {
+    return await withTransaction(db, async (client) => {
+      const tables = [...new Map(finding.consumers.map((c) => [qualified(c.schema, c.table), c])).keys()];
+      await client.query(`lock table ${tables.join(', ')} in share row exclusive mode`);
+      const fresh = await reread(client, finding);
+      if (fresh.status === 'ok') {
+        return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'unchanged' as const, reason: 'no longer lagging' };
+      }
+      if (fresh.status === 'unfixable') {
+        return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'unfixable' as const, reason: fresh.reason };
+      }
+      if (fresh.status !== 'lagging' || fresh.dataMax === null) {
+        return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'skipped' as const, reason: fresh.reason };
+      }
+      const sql = setvalSql(fresh, fresh.dataMax);
+      await client.query('select setval($1::text::regclass, $2::text::bigint, true)', [qualified(fresh.schema, fresh.name), fresh.dataMax]);
+      const after = (BigInt(fresh.dataMax) + BigInt(fresh.increment)).toString();
+      return { ...base, before: fresh.nextValue, after, sql, status: 'fixed' as const };
+    });
+  } catch (error) {
+    const { code } = pgFields(error);
+    if (code === SQLSTATE.lockNotAvailable) {
+      return { ...base, sql: plan.sql, status: 'lock-timeout', reason: 'a lock on its tables was not granted within lock_timeout (a long transaction holds them); nothing changed' };
+    }
+    if (code === SQLSTATE.insufficientPrivilege) {
+      return { ...base, sql: plan.sql, status: 'permission-denied', reason: describePgError(error) };
+    }
+    return { ...base, sql: plan.sql, status: 'error', reason: describePgError(error) };
+  }
+}
+
+/** Reads the sequence and every consumer's max again, inside the locking transaction. */
+async function reread(client: pg.PoolClient, finding: SequenceFinding): Promise<SequenceFinding> {
+  const descending = BigInt(finding.increment) < 0n;
+  const readable = finding.consumers.map((c, i) => ({ c, i })).filter(({ c }) => !c.skipped);
+  const parts = [
+    `select -1 as c, last_value::text as v, is_called from ${qualified(finding.schema, finding.name)}`,
+    ...readable.map(({ c, i }) => `select ${i}, (${consumerReadSql(c, descending)}), null::bool`),
+  ];
+  // The bounds may have changed too (ALTER SEQUENCE); read them from the catalog under the same snapshot.
+  const { rows } = await client.query<{ c: number; v: string | null; is_called: boolean | null }>(parts.join('\nunion all\n'));
+  const bounds = await client.query<{ increment: string; min: string; max: string }>(
+    'select seqincrement::text as increment, seqmin::text as min, seqmax::text as max from pg_sequence where seqrelid = $1::text::regclass',
+    [qualified(finding.schema, finding.name)],
+  );
+  const fresh: SequenceFinding = {
+    ...finding,
+    consumers: finding.consumers.map((c) => ({ ...c, maxValue: null })),
+    status: 'ok',
+    reason: undefined,
+  };
+  const b = bounds.rows[0];
+  if (b) {
+    fresh.increment = b.increment;
+    fresh.minValue = b.min;
+    fresh.maxValue = b.max;
+  }
+  for (const row of rows) {
+    if (Number(row.c) === -1) {
+      fresh.lastValue = row.v ?? '';
+      fresh.isCalled = Boolean(row.is_called);
+    } else {
+      fresh.consumers[Number(row.c)]!.maxValue = row.v;
+    }
+  }
+  return evaluateFinding(fresh);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SQLite
+
+/**
+ * Moves sqlite_sequence up to max(rowid) for every lagging AUTOINCREMENT table, in one transaction
+ * (BEGIN IMMEDIATE: no other writer in between), re-reading under it; never lowers a value.
+ * The database must be opened for writing.
+ */
+export function fixSqliteSequences(db: SqliteDb, findings: SequenceFinding[], options: { dryRun?: boolean } = {}): SequenceFixOutcome[] {
+  const wanted = findings.filter((f) => f.status === 'lagging').map((f) => f.name);
+  const outcomes: SequenceFixOutcome[] = [];
+  const run = db.transaction(() => {
+    const fresh = wanted.length ? scanSqliteSequences(db, { tables: wanted }).findings : [];
+    for (const finding of findings) {
+      const now = fresh.find((f) => f.name === finding.name);
+      const base = { sequence: finding.sequence, before: now?.nextValue ?? finding.nextValue, after: now?.nextValue ?? finding.nextValue, sql: '' };
+      if (finding.status !== 'lagging' || !now) {
+        outcomes.push({ ...base, status: finding.status === 'unfixable' ? 'unfixable' : finding.status === 'skipped' ? 'skipped' : 'unchanged', reason: finding.reason });
+        continue;
+      }
+      if (now.status !== 'lagging' || now.dataMax === null) {
+        outcomes.push({ ...base, status: 'unchanged', reason: 'no longer lagging' });
+        continue;
+      }
+      const sql = sqliteFixSql(now.name, now.dataMax);
+      if (options.dryRun) {
+        outcomes.push({ ...base, after: now.neededValue ?? base.after, sql, status: 'unchanged', reason: 'dry run' });
+        continue;
+      }
+      const updated = db.prepare('update sqlite_sequence set seq = ? where name = ? and seq < ?').run(BigInt(now.dataMax), now.name, BigInt(now.dataMax));
+      if (updated.changes === 0) {
+        db.prepare('insert into sqlite_sequence (name, seq) select ?, ? where not exists (select 1 from sqlite_sequence where name = ?)').run(now.name, BigInt(now.dataMax), now.name);
+      }
+      outcomes.push({ ...base, after: now.neededValue ?? base.after, sql, status: 'fixed' });
+    }
+  });
+  run.immediate();
+  return outcomes;
+}
+
+export function planSqliteSequenceFix(finding: SequenceFinding): { sql: string; after: string } | null {
+  if (finding.status !== 'lagging' || finding.dataMax === null) return null;
+  return { sql: sqliteFixSql(finding.name, finding.dataMax), after: (BigInt(finding.dataMax) + 1n).toString() };
+}
+
+function sqliteFixSql(table: string, value: string): string {
+  return `update sqlite_sequence set seq = ${value} where name = ${quoteLiteral(table)} and seq < ${value};`;
+}

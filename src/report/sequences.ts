@@ -1,0 +1,221 @@
+import Table from 'cli-table3';
+import type { ScanSequencesResult, SequenceFinding } from '../checks/sequences.js';
+import { isProblem, nearExhaustion, summaryLine } from '../checks/sequences.js';
+import type { SequenceFixOutcome } from '../fix/sequences.js';
+import { chalk } from './color.js';
+import type { Write } from './io.js';
+import { jsonDocument } from './json.js';
+import { mark } from './table.js';
+
+export interface ReportTarget {
+  kind: string;
+  source: string;
+  /** Password already masked. */
+  display: string;
+}
+
+export interface SequencesReportInput {
+  target: ReportTarget;
+  result: ScanSequencesResult;
+  /** --all: list healthy sequences too. */
+  all?: boolean;
+  /** The filters given, to say plainly when they matched nothing. */
+  filters?: { schemas?: string[]; tables?: string[] };
+}
+
+export function renderTarget(write: Write, target: ReportTarget): void {
+  write(`Database: ${target.display} ${chalk.dim(`(from ${target.source})`)}\n`);
+}
+
+/** Human report: the target, a table of problems (or everything under --all) with a hint under each, a summary. */
+export function renderSequencesReport(write: Write, input: SequencesReportInput): void {
+  const { result } = input;
+  renderTarget(write, input.target);
+  if (result.checked === 0) {
+    write(`${noMatchText(input.filters)}\n`);
+    return;
+  }
+  const shown = input.all ? result.findings : result.findings.filter(isProblem);
+  if (shown.length) write(findingsTable(shown));
+  write(`${summaryStyled(result)}\n`);
+}
+
+function noMatchText(filters?: SequencesReportInput['filters']): string {
+  const given = [
+    ...(filters?.schemas ?? []).map((s) => `--schema ${s}`),
+    ...(filters?.tables ?? []).map((t) => `--table ${t}`),
+  ];
+  return given.length
+    ? chalk.yellow(`no sequence-fed columns matched ${given.join(' ')}`) + chalk.dim(' (check the names; `healfix sequences --all` lists every one)')
+    : 'no sequence-fed columns found (no serial, identity or nextval() defaults in this database)';
+}
+
+function summaryStyled(result: ScanSequencesResult): string {
+  const line = summaryLine(result);
+  const bad = result.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable');
+  return bad ? chalk.red(line) : chalk.green(line);
+}
+
+function findingsTable(findings: SequenceFinding[]): string {
+  const table = new Table({
+    head: ['sequence', 'consumers', 'next value', 'max', 'lag', 'exhaustion', 'status'].map((h) => chalk.bold(h)),
+    style: { head: [], border: [] },
+    wordWrap: true,
+  });
+  for (const f of findings) {
+    table.push([
+      f.sequence,
+      f.consumers.map((c) => `${c.schema}.${c.table}.${c.column}`).join('\n'),
+      f.nextValue || '-',
+      f.dataMax ?? '(empty)',
+      f.lag,
+      exhaustionCell(f),
+      statusCell(f),
+    ]);
+    const hint = hintFor(f);
+    if (hint) table.push([{ colSpan: 7, content: chalk.dim(`↳ ${hint}`) }]);
+  }
+  return `${table.toString()}\n`;
+}
+
+function exhaustionCell(f: SequenceFinding): string {
+  if (f.status === 'skipped') return '-';
+  const text = `${f.exhaustionPercent}%`;
+  return f.exhaustion === 'error' ? mark.error(text) : f.exhaustion === 'warn' ? mark.warn(text) : text;
+}
+
+function statusCell(f: SequenceFinding): string {
+  switch (f.status) {
+    case 'ok':
+      return mark.ok();
+    case 'lagging':
+      return mark.error('lagging');
+    case 'unfixable':
+      return mark.error('unfixable');
+    case 'skipped':
+      return mark.skip();
+  }
+}
+
+/** One line under each problem: what happens and what to do. */
+export function hintFor(f: SequenceFinding): string | undefined {
+  const first = f.consumers[0];
+  switch (f.status) {
+    case 'lagging':
+      return `the next insert into ${first ? `${first.schema}.${first.table}` : 'its table'} gets ${f.nextValue} and fails with a duplicate key; run: healfix sequences --fix`;
+    case 'unfixable':
+      return `${f.reason ?? 'out of range'}; widen it: ALTER SEQUENCE ${f.sequence} AS bigint MAXVALUE 9223372036854775807 (and the column type)`;
+    case 'skipped':
+      return `${f.reason ?? 'not checked'}; GRANT SELECT on it to this role to check it`;
+    case 'ok':
+      if (f.exhaustion !== 'ok') return `${f.exhaustionPercent}% of the range up to ${f.limit ?? f.maxValue} is used; plan a move to bigint`;
+      return undefined;
+  }
+}
+
+/** The one --json document for a scan (and, under --fix, the fixes with before/after). */
+export function sequencesJson(input: {
+  target: ReportTarget;
+  result: ScanSequencesResult;
+  all?: boolean;
+  fixes?: SequenceFixOutcome[];
+  after?: ScanSequencesResult;
+  dryRun?: boolean;
+  interrupted?: boolean;
+}): string {
+  const final = input.after ?? input.result;
+  const ok = !final.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable') && !input.interrupted;
+  const body: Record<string, unknown> = {
+    target: input.target,
+    summary: {
+      text: summaryLine(final),
+      checked: final.checked,
+      lagging: final.findings.filter((f) => f.status === 'lagging').length,
+      unfixable: final.findings.filter((f) => f.status === 'unfixable').length,
+      skipped: final.skipped,
+      nearExhaustion: final.findings.filter(nearExhaustion).length,
+      durationMs: input.result.durationMs,
+    },
+    findings: (input.all ? input.result.findings : input.result.findings.filter(isProblem)).map(jsonFinding),
+  };
+  if (input.fixes) {
+    body.fixes = input.fixes;
+    if (input.dryRun) body.dryRun = true;
+    if (input.interrupted) body.interrupted = true;
+    if (input.after) body.after = (input.all ? input.after.findings : input.after.findings.filter(isProblem)).map(jsonFinding);
+  }
+  return jsonDocument('sequences', ok, body);
+}
+
+function jsonFinding(f: SequenceFinding): Record<string, unknown> {
+  return {
+    sequence: f.sequence,
+    schema: f.schema,
+    name: f.name,
+    status: f.status,
+    consumers: f.consumers.map((c) => ({ schema: c.schema, table: c.table, column: c.column, columnType: c.columnType, kind: c.kind, maxValue: c.maxValue, ...(c.skipped ? { skipped: c.skipped } : {}) })),
+    lastValue: f.lastValue,
+    isCalled: f.isCalled,
+    increment: f.increment,
+    minValue: f.minValue,
+    maxValue: f.maxValue,
+    dataMax: f.dataMax,
+    nextValue: f.nextValue,
+    lag: f.lag,
+    exhaustionPercent: f.exhaustionPercent,
+    exhaustion: f.exhaustion,
+    ...(f.reason ? { reason: f.reason } : {}),
+  };
+}
+
+/** The plan shown before asking: sequence, next value now -> after, and the SQL. */
+export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean } = {}): void {
+  if (!plan.length) {
+    write('Nothing to fix.\n');
+    return;
+  }
+  write(`${chalk.bold(options.dryRun ? 'Plan (dry run, nothing will change):' : 'Plan:')}\n`);
+  const table = new Table({
+    head: ['sequence', 'next value now', 'after', 'SQL'].map((h) => chalk.bold(h)),
+    style: { head: [], border: [] },
+    wordWrap: true,
+  });
+  for (const p of plan) table.push([p.finding.sequence, p.finding.nextValue, p.after, p.sql]);
+  write(`${table.toString()}\n`);
+  write(chalk.dim('Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n'));
+}
+
+/** Before/after of a fix run, and how far it got when interrupted. */
+export function renderFixOutcomes(write: Write, outcomes: SequenceFixOutcome[], after: ScanSequencesResult | undefined, options: { interrupted?: boolean } = {}): void {
+  const table = new Table({
+    head: ['sequence', 'before', 'after', 'result'].map((h) => chalk.bold(h)),
+    style: { head: [], border: [] },
+    wordWrap: true,
+  });
+  for (const o of outcomes) {
+    table.push([o.sequence, o.before, o.after, outcomeCell(o)]);
+    if (o.reason && o.status !== 'fixed') table.push([{ colSpan: 4, content: chalk.dim(`↳ ${o.reason}`) }]);
+  }
+  if (outcomes.length) write(`${table.toString()}\n`);
+  const fixed = outcomes.filter((o) => o.status === 'fixed').length;
+  const failed = outcomes.filter((o) => ['lock-timeout', 'permission-denied', 'error', 'unfixable'].includes(o.status)).length;
+  if (options.interrupted) {
+    const done = outcomes.filter((o) => o.reason !== 'interrupted before this sequence').length;
+    write(chalk.yellow(`Interrupted: ${done} of ${outcomes.length} sequences handled (${fixed} fixed); the rest were not touched.\n`));
+  }
+  write(`${fixed} fixed${failed ? `, ${failed} not fixed` : ''}.\n`);
+  if (after) write(`After: ${summaryStyled(after)}\n`);
+}
+
+function outcomeCell(o: SequenceFixOutcome): string {
+  switch (o.status) {
+    case 'fixed':
+      return mark.ok('fixed');
+    case 'unchanged':
+      return 'unchanged';
+    case 'skipped':
+      return mark.skip();
+    default:
+      return mark.error(o.status);
+  }
+}

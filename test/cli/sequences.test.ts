@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { runCli } from '../helpers/exec.js';
+
+const PASSWORD = 'Sup3r-s3cret-pw';
+
+describeDb('healfix sequences (binary)', () => {
+  let tdb: TestDatabase;
+  let url: string;
+  const role = `healfix_cli_${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('seqcli');
+    await tdb.query(`create role ${role} login superuser password '${PASSWORD}'`);
+    url = tdb.urlFor(role, PASSWORD);
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+    await tdb?.query(`drop role if exists ${role}`).catch(() => {});
+    const { default: pg } = await import('pg');
+    const { adminUrl } = await import('../helpers/db.js');
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`drop role if exists ${role}`).catch(() => {});
+    await admin.end();
+  });
+  beforeEach(async () => {
+    await tdb.query(`drop schema if exists public cascade; create schema public`);
+    for (const table of ['notifications', 'audit_logs', 'alerts', 'chat_sessions']) {
+      await tdb.query(`create table ${table} (id serial primary key, note text)`);
+      await tdb.query(`insert into ${table} (id) select generate_series(1, 7)`);
+    }
+    await tdb.query(`create table healthy (id serial primary key); insert into healthy default values`);
+  });
+
+  const noSecret = (r: { stdout: string; stderr: string }) => {
+    expect(r.stdout).not.toContain(PASSWORD);
+    expect(r.stderr).not.toContain(PASSWORD);
+  };
+
+  it('exits 1 on lagging sequences, with the masked target, a table and the summary', async () => {
+    const r = await runCli(['sequences', '--database-url', url]);
+    expect(r.code).toBe(1);
+    noSecret(r);
+    expect(r.stdout).toContain(`:****@`);
+    expect(r.stdout).toContain('(from --database-url)');
+    expect(r.stdout).toContain('public.notifications_id_seq');
+    expect(r.stdout).not.toContain('public.healthy_id_seq');
+    expect(r.stdout).toContain('4 lagging sequences in 1 schema (5 checked)');
+  });
+
+  it('--json prints one parseable document', async () => {
+    const r = await runCli(['sequences', '--json', '--all', '-d', url]);
+    expect(r.code).toBe(1);
+    noSecret(r);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, command: 'sequences', ok: false, summary: { lagging: 4, checked: 5 } });
+    expect(doc.target.display).toContain(':****@');
+    expect(doc.findings).toHaveLength(5);
+    expect(doc.findings.find((f: { sequence: string }) => f.sequence === 'public.alerts_id_seq')).toMatchObject({
+      status: 'lagging', nextValue: '1', dataMax: '7', lag: '7', consumers: [{ schema: 'public', table: 'alerts', column: 'id' }],
+    });
+  });
+
+  it('--fix without a terminal and without --yes exits 2 and changes nothing', async () => {
+    const r = await runCli(['sequences', '--fix', '-d', url]);
+    expect(r.code).toBe(2);
+    noSecret(r);
+    expect(r.stdout).toContain("select setval('\"public\".\"notifications_id_seq\"', 7, true);");
+    expect(r.stderr).toMatch(/refusing to write without confirmation/);
+    const { rows } = await tdb.query<{ v: string }>(`select last_value::text as v from notifications_id_seq`);
+    expect(rows[0]?.v).toBe('1');
+  });
+
+  it('--fix --dry-run prints the plan and changes nothing; --dry-run alone is a usage error', async () => {
+    const dry = await runCli(['sequences', '--fix', '--dry-run', '-d', url]);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toContain('dry run');
+    const { rows } = await tdb.query<{ c: boolean }>(`select is_called as c from notifications_id_seq`);
+    expect(rows[0]?.c).toBe(false);
+    const bad = await runCli(['sequences', '--dry-run', '-d', url]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--dry-run only makes sense with --fix');
+  });
+
+  it('--fix --yes repairs, prints before/after and exits 0; then a plain insert works and a rerun is clean', async () => {
+    const r = await runCli(['sequences', '--fix', '--yes', '-d', url]);
+    noSecret(r);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/public\.notifications_id_seq\s*│\s*1\s*│\s*8\s*│\s*fixed/);
+    expect(r.stdout).toContain('4 fixed.');
+    expect(r.stdout).toContain('After: no lagging sequences (5 checked)');
+    const { rows } = await tdb.query<{ id: number }>(`insert into notifications (note) values ('x') returning id`);
+    expect(rows[0]?.id).toBe(8);
+    const again = await runCli(['sequences', '-d', url]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('no lagging sequences (5 checked)');
+  });
+
+  it('--fix --yes --json carries the fixes with before/after', async () => {
+    const r = await runCli(['sequences', '--fix', '--yes', '--json', '-d', url]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.ok).toBe(true);
+    expect(doc.fixes).toHaveLength(4);
+    expect(doc.fixes[0]).toMatchObject({ status: 'fixed', before: '1', after: '8' });
+  });
+
+  it('says so when --table matches nothing, and exits 2 when the server is unreachable', async () => {
+    const none = await runCli(['sequences', '--table', 'no_such_table', '-d', url]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('no sequence-fed columns matched --table no_such_table');
+    const down = await runCli(['sequences', '-d', `postgres://app:${PASSWORD}@127.0.0.1:1/db`]);
+    expect(down.code).toBe(2);
+    noSecret(down);
+    expect(down.stderr).toContain('connection refused');
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateFinding, summaryLine, type SequenceFinding } from '../../src/checks/sequences.js';
+import { planSequenceFix } from '../../src/fix/sequences.js';
+import { bufferWriter } from '../../src/report/io.js';
+import { renderSequencesReport, sequencesJson } from '../../src/report/sequences.js';
+
+function finding(over: Partial<SequenceFinding> & { data?: (string | null)[]; type?: string }): SequenceFinding {
+  const { data = [], type = 'bigint', ...rest } = over;
+  return evaluateFinding({
+    sequence: 'public.t_id_seq',
+    schema: 'public',
+    name: 't_id_seq',
+    consumers: data.map((v, i) => ({ schema: 'public', table: `t${i}`, column: 'id', columnType: type, kind: 'serial' as const, maxValue: v })),
+    lastValue: '1',
+    isCalled: false,
+    increment: '1',
+    minValue: '1',
+    maxValue: '9223372036854775807',
+    dataMax: null,
+    nextValue: '',
+    lag: '0',
+    status: 'ok',
+    exhaustionPercent: 0,
+    exhaustion: 'ok',
+    ...rest,
+  });
+}
+
+describe('evaluateFinding', () => {
+  it('computes the next value from is_called and the lag to max + increment', () => {
+    expect(finding({ data: ['10'] })).toMatchObject({ nextValue: '1', status: 'lagging', lag: '10', neededValue: '11' });
+    expect(finding({ data: ['10'], lastValue: '10', isCalled: true })).toMatchObject({ nextValue: '11', status: 'ok', lag: '0' });
+    expect(finding({ data: ['10'], lastValue: '10', isCalled: false })).toMatchObject({ nextValue: '10', status: 'lagging', lag: '1' });
+    expect(finding({ data: [null] })).toMatchObject({ status: 'ok', dataMax: null });
+  });
+
+  it('takes the max over every consumer of a shared sequence', () => {
+    expect(finding({ data: ['5', null, '12'] })).toMatchObject({ dataMax: '12', status: 'lagging' });
+  });
+
+  it('handles descending sequences with min() and a negative step', () => {
+    const f = finding({ data: ['-50'], increment: '-2', lastValue: '-1', minValue: '-100', maxValue: '-1' });
+    expect(f).toMatchObject({ nextValue: '-1', status: 'lagging', neededValue: '-52', lag: '51' });
+    expect(planSequenceFix(f)).toEqual({ sql: `select setval('"public"."t_id_seq"', -50, true);`, after: '-52' });
+  });
+
+  it('works past 2^53 without losing digits', () => {
+    const f = finding({ data: ['9007199254740993'], lastValue: '9007199254740990', isCalled: true });
+    expect(f).toMatchObject({ nextValue: '9007199254740991', status: 'lagging', lag: '3' });
+  });
+
+  it('is unfixable when max + increment leaves the sequence or column range', () => {
+    expect(finding({ data: ['100'], maxValue: '100' }).status).toBe('unfixable');
+    expect(finding({ data: ['2147483647'], type: 'integer' })).toMatchObject({ status: 'unfixable', limit: '2147483647' });
+    expect(finding({ data: ['2147483646'], type: 'integer' }).status).toBe('lagging');
+  });
+
+  it('grades exhaustion at 75 % and 90 % of the narrower range', () => {
+    expect(finding({ data: [null], lastValue: '25000', isCalled: true, type: 'smallint' }).exhaustion).toBe('warn');
+    expect(finding({ data: [null], lastValue: '30000', isCalled: true, type: 'smallint' }).exhaustion).toBe('error');
+    expect(finding({ data: [null], lastValue: '30000', isCalled: true, type: 'bigint' }).exhaustion).toBe('ok');
+  });
+
+  it('plans nothing for healthy, empty or unfixable sequences', () => {
+    expect(planSequenceFix(finding({ data: ['3'], lastValue: '3', isCalled: true }))).toBeNull();
+    expect(planSequenceFix(finding({ data: [null] }))).toBeNull();
+    expect(planSequenceFix(finding({ data: ['100'], maxValue: '100' }))).toBeNull();
+  });
+});
+
+describe('sequences reporters', () => {
+  const target = { kind: 'postgres', source: '--database-url', display: 'postgres://app:****@db:5432/app' };
+  const result = { findings: [finding({ data: ['12'] }), finding({ data: ['1'], lastValue: '1', isCalled: true })], checked: 2, skipped: 0, durationMs: 3 };
+
+  it('prints the target, a table of problems with a hint, and the summary line', () => {
+    const out = bufferWriter();
+    renderSequencesReport(out.write, { target, result });
+    const text = out.text();
+    expect(text).toContain('Database: postgres://app:****@db:5432/app (from --database-url)');
+    expect(text).toContain('public.t_id_seq');
+    expect(text).toMatch(/gets 1 and fails with a duplicate key; run: healfix sequences --fix/);
+    expect(text.trimEnd().split('\n').at(-1)).toBe('1 lagging sequence in 1 schema (2 checked)');
+    expect(summaryLine({ ...result, findings: [] , checked: 46 })).toBe('no lagging sequences (46 checked)');
+  });
+
+  it('says plainly when a filter matched nothing', () => {
+    const out = bufferWriter();
+    renderSequencesReport(out.write, { target, result: { findings: [], checked: 0, skipped: 0, durationMs: 1 }, filters: { tables: ['nope'] } });
+    expect(out.text()).toContain('no sequence-fed columns matched --table nope');
+  });
+
+  it('builds one versioned JSON document', () => {
+    const doc = JSON.parse(sequencesJson({ target, result }));
+    expect(doc).toMatchObject({ schemaVersion: 1, command: 'sequences', ok: false, summary: { checked: 2, lagging: 1 } });
+    expect(doc.findings).toHaveLength(1);
+    expect(doc.findings[0]).toMatchObject({ sequence: 'public.t_id_seq', status: 'lagging', nextValue: '1', maxValue: '9223372036854775807', lag: '12', exhaustionPercent: 0 });
+    expect(doc.findings[0].consumers[0]).toMatchObject({ schema: 'public', table: 't0', column: 'id' });
+    expect(JSON.parse(sequencesJson({ target, result, all: true })).findings).toHaveLength(2);
+  });
+});
