@@ -23,7 +23,8 @@ import {
   type FlowStep,
 } from './flow.js';
 // Stand-in until src/checks/sequences.ts and src/fix/sequences.ts land: swap this import for those two.
-import { fixSequences, scanSequences, type SequenceFinding, type SequenceFix } from './sequence-probe.js';
+import { scanSequences, type SequenceFinding } from '../checks/sequences.js';
+import { fixSequences, planSequenceFix, type SequenceFixOutcome } from '../fix/sequences.js';
 
 export type ProfileChoice = 'auto' | BuiltinProfile;
 
@@ -91,7 +92,7 @@ export interface RegisterTestResult {
   user: { username: string; email: string; phone: string };
   steps: StepRecord[];
   findings: Finding[];
-  sequences?: { lagging: Pick<SequenceFinding, 'sequence' | 'nextValue' | 'dataMax' | 'lag'>[]; fixed: SequenceFix[] };
+  sequences?: { lagging: Pick<SequenceFinding, 'sequence' | 'nextValue' | 'dataMax' | 'lag'>[]; fixed: SequenceFixOutcome[] };
   serverLog?: string[];
   race?: RaceSummary;
   created: string[];
@@ -376,7 +377,10 @@ async function diagnoseFailure(
         });
       }
       if (!options.fixSequences) return false;
-      const plan = lagging.map((f) => `setval('${f.sequence}', ${f.dataMax}) -- next value ${f.nextValue} -> ${BigInt(f.dataMax!) + 1n}`);
+      const plan = lagging.map((f) => {
+        const step = planSequenceFix(f);
+        return step ? `${step.sql} -- next value ${f.nextValue} -> ${step.after}` : `${f.sequence}: cannot be fixed (${f.reason ?? f.status})`;
+      });
       if (hooks.confirm) await hooks.confirm(`Fix ${lagging.length} lagging sequence(s) and retry the registration once?`, plan);
       const fixed = await fixSequences(options.db.pg, lagging, {});
       result.sequences.fixed = fixed;

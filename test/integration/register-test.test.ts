@@ -50,7 +50,7 @@ describeDb('register-test against the Healing Space sandbox', () => {
 
       const plans: string[][] = [];
       const fixed = await runRegisterTest({ url: sb.url, db, fixSequences: true }, { confirm: async (_m, plan) => void plans.push(plan) });
-      expect(plans[0], JSON.stringify(plans)).toContain("setval('public.notifications_id_seq', 3) -- next value 3 -> 4") // each failed attempt consumed one value;
+      expect(plans[0], JSON.stringify(plans)).toContain(`select setval('"public"."notifications_id_seq"', 3, true); -- next value 3 -> 4`); // each failed attempt consumed one value
       expect(fixed.sequences!.fixed.map((f) => [f.sequence, f.status])).toContainEqual(['public.notifications_id_seq', 'fixed']);
       expect(fixed.ok).toBe(true);
       expect(fixed.steps.filter((s) => s.attempt === 2).map((s) => s.status)).toEqual([200, 201]);
