@@ -15,6 +15,8 @@ export interface DoctorOptions {
   /** Runs after the database checks (register-test with --url). */
   extraChecks?: (() => Promise<CheckResult>)[];
   onCheckStart?: (title: string) => void;
+  /** Appended to every finding's next command, e.g. `-d postgres://app:****@db/app` (password masked). */
+  connectionArgs?: string;
 }
 
 export interface DoctorResult {
@@ -45,7 +47,19 @@ export async function runDoctor(db: OpenedDatabase | undefined, options: DoctorO
     }
   }
   for (const extra of options.extraChecks ?? []) checks.push(await extra());
+  if (options.connectionArgs) addConnectionArgs(checks, options.connectionArgs);
   return { server, checks };
+}
+
+/** Next commands must run against the same database the user named: carry their connection flags over. */
+function addConnectionArgs(checks: CheckResult[], args: string): void {
+  for (const check of checks) {
+    for (const finding of check.findings) {
+      if (finding.nextCommand?.startsWith('healfix ') && !/ (-d|--database-url) /.test(finding.nextCommand)) {
+        finding.nextCommand = `${finding.nextCommand} ${args}`;
+      }
+    }
+  }
 }
 
 function skipped(check: string, error: unknown): CheckResult {

@@ -29,17 +29,17 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
     import('../options.js'),
     import('../spinner.js'),
   ]);
-  const { registerTestCheck } = await import('../../checks/doctor-register-test.js');
-  const extraChecks = flags.url ? [() => registerTestCheck(flags.url!, flags)] : [];
-  // With only --url and no database, doctor still replays the registration.
+  // With only --url and no database anywhere, doctor still replays the registration.
   const target = flags.url && !flags.databaseUrl ? findTarget(targetOptionsFrom(flags)) : undefined;
   const db = flags.url && !flags.databaseUrl && !target ? undefined : await openFromFlags(flags, { target });
+  const extraChecks = flags.url ? [async () => (await import('../../checks/doctor-register-test.js')).registerTestCheck(flags.url!, db)] : [];
   const progress = await startProgress('checking', { json: flags.json });
   try {
     const result = await runDoctor(db, {
       checks: defaultDoctorChecks(),
       extraChecks,
       onCheckStart: (title) => progress.update(`checking ${title}`),
+      connectionArgs: db ? connectionArgsFor(db.target.source, db.target.display, flags.envFile) : undefined,
     });
     progress.stop();
     if (flags.json) {
@@ -56,4 +56,11 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
     progress.stop();
     await db?.close();
   }
+}
+
+/** The flags that name the same database again, for the next commands doctor prints. */
+function connectionArgsFor(source: string, display: string, envFile?: string): string | undefined {
+  if (source === '--database-url') return `-d ${/^[\w@%+=:,./*-]+$/.test(display) ? display : `'${display}'`}`;
+  if (envFile) return `--env-file ${envFile}`;
+  return undefined;
 }
