@@ -38,6 +38,18 @@ export interface DiscoveredTable {
   columns: Record<string, string>;
 }
 
+/** A table --purge-expired deletes expired rows from: keyed deletes, re-checked inside the transaction. */
+export interface PurgeTarget {
+  role: string;
+  table: string;
+  /** Quoted for SQL. */
+  sqlTable: string;
+  keyColumn: string;
+  expiresColumn: string;
+  /** Rows expired when the check ran. */
+  expiredRows: number;
+}
+
 /** Lists every ordinary table and its columns. */
 export async function describeTables(db: OpenedDatabase): Promise<TableInfo[]> {
   if (db.kind === 'sqlite') {

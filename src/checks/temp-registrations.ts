@@ -15,7 +15,7 @@ import {
 } from './db-time.js';
 import {
   connectionArgs, describeTables, mappedColumn, parseColumnMapping, pickColumn, queryRows, readClock, requireTable, selectText,
-  shellQuote, type DiscoveredTable, type TableInfo,
+  shellQuote, type DiscoveredTable, type PurgeTarget, type TableInfo,
 } from './table-discovery.js';
 
 export const TEMP_REGISTRATION_ROLES = [
@@ -23,6 +23,8 @@ export const TEMP_REGISTRATION_ROLES = [
   'otp.id', 'otp.identifier', 'otp.type', 'otp.used', 'otp.created', 'otp.expires',
   'users.email',
 ] as const;
+
+export type { PurgeTarget };
 
 export interface TempRegistrationsOptions {
   /** --table: the pending-signup table. */
@@ -76,16 +78,6 @@ export interface SignupTrace {
   /** Orphan codes created within two minutes of one of this email's pending rows (a concurrent signup). */
   probableRaceOtps: OtpRecord[];
   accountExists: boolean | undefined;
-}
-
-export interface PurgeTarget {
-  role: 'pending' | 'otp';
-  table: string;
-  /** Quoted for SQL. */
-  sqlTable: string;
-  keyColumn: string;
-  expiresColumn: string;
-  expiredRows: number;
 }
 
 export interface TableCounts {
