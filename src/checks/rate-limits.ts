@@ -61,7 +61,7 @@ export interface RateLimitsResult {
   purgeTargets: PurgeTarget[];
   clock: { now: string };
   /** Internal handles for --clear / --unlock. */
-  writeTargets: { rateLimit?: { table: string; sqlTable: string; keyColumn: string }; lockout?: { table: string; sqlTable: string; identityColumn: string; attemptsColumn?: string; lockedColumn?: string } };
+  writeTargets: { rateLimit?: { table: string; sqlTable: string; keyColumn: string; /** The key as text, as shown. */ keySql: string }; lockout?: { table: string; sqlTable: string; identityColumn: string; attemptsColumn?: string; lockedColumn?: string } };
 }
 
 const RL_NAME = /rate_?limit|ratelimit|throttl|limiter|^rl_|request_?counts?|api_?usage|login_?attempts?|failed_?logins?|attempts$/i;
@@ -108,9 +108,12 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
       reason: options.table ? 'named with --table' : `a key (${key}), a hit count (${hits})${expires ? ` and a window end (${expires})` : ''}${RL_NAME.test(rlTable.name) ? ' in a table named like a limiter' : ''}`,
       columns: Object.fromEntries(Object.entries({ key, hits, expires, blocked: blockedCol }).filter(([, v]) => v)) as Record<string, string>,
     });
-    result.writeTargets.rateLimit = { table: rlTable.display, sqlTable: rlTable.sql, keyColumn: key };
+    // inet keys read as 192.0.2.7, not 192.0.2.7/32.
+    const keyType = rlTable.columns.find((c) => c.name === key)?.type ?? '';
+    const keySql = db.kind === 'postgres' ? (keyType === 'inet' ? `host(${quoteIdent(key)})` : `${quoteIdent(key)}::text`) : quoteIdent(key);
+    result.writeTargets.rateLimit = { table: rlTable.display, sqlTable: rlTable.sql, keyColumn: key, keySql };
     const rows = await queryRows<Record<string, unknown>>(db, [
-      `select ${selectText(db, key, 'k')}, ${quoteIdent(hits)} as h`,
+      `select ${keySql} as k, ${quoteIdent(hits)} as h`,
       expires ? `, ${selectText(db, expires, 'x')}` : '',
       blockedCol ? `, ${selectText(db, blockedCol, 'b')}` : '',
       ` from ${rlTable.sql} limit ${ROW_CAP}`,

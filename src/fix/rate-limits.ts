@@ -23,8 +23,8 @@ export async function planClearKey(db: OpenedDatabase, result: RateLimitsResult,
       hint: 'The app keeps its limits in memory: restart it to reset them, or see healfix register-test --url <app-url>.',
     });
   }
-  const sql = `delete from ${target.sqlTable} where ${keyExpr(db, target.keyColumn)} = ?`;
-  const rows = await queryRows<{ n: number | string }>(db, `select count(*) as n from ${target.sqlTable} where ${keyExpr(db, target.keyColumn)} = ?`, [key]);
+  const sql = `delete from ${target.sqlTable} where ${target.keySql} = ?`;
+  const rows = await queryRows<{ n: number | string }>(db, `select count(*) as n from ${target.sqlTable} where ${target.keySql} = ?`, [key]);
   const count = Number(rows[0]?.n ?? 0);
   if (count === 0) throw new UsageError(`--clear: no key "${key}" in ${target.table}`, { hint: 'List the keys with healfix rate-limits (blocked and top keys) or --json.' });
   return {
