@@ -58,14 +58,11 @@ export function registerTempRegistrations(program: Command): void {
           reportTempRegistrations(result, { ...report, plan: { steps, dryRun: flags.dryRun } });
           return steps.length ? EXIT.PROBLEMS : EXIT.OK;
         }
-        // The plan goes to stderr before the prompt under --json, so stdout keeps one document.
-        const { reportTempRegistrations: show } = await import('../../report/temp-registrations.js');
+        // Under --json the plan goes to stderr, so stdout keeps its one document.
+        const { renderPlan, renderApplied, emailMasker } = await import('../../report/state-common.js');
         const { writeStderr } = await import('../../report/io.js');
-        if (!flags.json) show(result, { ...report, plan: { steps } });
-        else {
-          const { renderPlan } = await import('../../report/state-common.js');
-          writeStderr(renderPlan({ steps }));
-        }
+        if (flags.json) emailMasker(writeStderr, flags.maskEmails)(renderPlan({ steps }));
+        else reportTempRegistrations(result, { ...report, plan: { steps } });
         const { confirmWrite } = await import('../prompts.js');
         const total = steps.reduce((n, s) => n + s.rows, 0);
         await confirmWrite({ yes: flags.yes, message: `Delete ${total} expired row${total === 1 ? '' : 's'}?` });
@@ -77,11 +74,7 @@ export function registerTempRegistrations(program: Command): void {
         const after = await inspectTempRegistrations(db, { table: flags.table, otpTable: flags.otpTable, columns: flags.columns });
         const applied = deleted.map((d) => ({ table: d.table, changed: d.deleted }));
         if (flags.json) reportTempRegistrations(after, { ...report, plan: { steps }, applied });
-        else {
-          const { renderApplied } = await import('../../report/state-common.js');
-          const { emailMasker } = await import('../../report/state-common.js');
-          emailMasker(writeStdout, flags.maskEmails)(renderApplied(applied, 'deleted'));
-        }
+        else emailMasker(writeStdout, flags.maskEmails)(renderApplied(applied, 'deleted'));
         return EXIT.OK;
       } finally {
         progress.stop();
