@@ -1,9 +1,85 @@
 import type { Command } from 'commander';
-import { NotImplementedYet } from './not-implemented.js';
+import { addConnectionOptions, addJsonOption, type ConnectionFlags } from '../options.js';
+import { commandAction } from '../run.js';
+import { EXIT, UsageError } from '../../errors.js';
 
-// Placeholder until the command lands; replaced by its own implementation.
+interface TempRegistrationsFlags extends ConnectionFlags {
+  json?: boolean;
+  table?: string;
+  otpTable?: string;
+  columns?: string;
+  email?: string;
+  purgeExpired?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  maskEmails?: boolean;
+}
+
 export function registerTempRegistrations(program: Command): void {
-  program.command('temp-registrations').description('pending signups and OTPs: stale, duplicated, orphaned').action(() => {
-    throw new NotImplementedYet('temp-registrations');
-  });
+  const command = program
+    .command('temp-registrations')
+    .alias('pending')
+    .description('pending signups and OTPs: stale, duplicated, orphaned, clock-skewed; --purge-expired cleans up')
+    .option('--table <name>', 'the pending-signup table (default: found by name and shape, e.g. temp_registrations)')
+    .option('--otp-table <name>', 'the one-time-code table (default: found by name and shape, e.g. user_otp, verification_codes)')
+    .option('--columns <mapping>', 'map unusual column names: id=,email=,created=,expires=, otp.identifier=,otp.type=,otp.used=,otp.created=,otp.expires=, users.email= (e.g. email=addr,expires=valid_until)')
+    .option('--email <address>', 'trace one signup: every temp id and code (masked) with times and state, and whether the account exists')
+    .option('--purge-expired', 'delete expired pending rows and codes (plan shown, then confirmed) in one transaction')
+    .option('--dry-run', 'with --purge-expired: print the plan only')
+    .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
+    .option('--mask-emails', 'show email addresses as a****@example.com (next commands then need the real address). OTP codes and password hashes are never shown.');
+  addJsonOption(addConnectionOptions(command));
+  command.action(
+    commandAction<TempRegistrationsFlags>('temp-registrations', async (flags) => {
+      if (flags.dryRun && !flags.purgeExpired) throw new UsageError('--dry-run only goes with --purge-expired');
+      if (flags.email !== undefined && flags.purgeExpired) throw new UsageError('--email and --purge-expired cannot be combined: trace first, then purge');
+      if (flags.email !== undefined && !flags.email.includes('@')) throw new UsageError(`--email needs an email address, got "${flags.email}"`);
+      const { openFromFlags } = await import('../../db/open.js');
+      const { inspectTempRegistrations } = await import('../../checks/temp-registrations.js');
+      const { reportTempRegistrations } = await import('../../report/temp-registrations.js');
+      const { writeStdout } = await import('../../report/io.js');
+      const { startProgress } = await import('../spinner.js');
+      const options = { table: flags.table, otpTable: flags.otpTable, columns: flags.columns, email: flags.email };
+      const progress = await startProgress('reading pending signups', { json: flags.json });
+      let db = await openFromFlags(flags);
+      const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
+      const report = { write: writeStdout, json: flags.json, maskEmails: flags.maskEmails, target };
+      try {
+        const result = await inspectTempRegistrations(db, options);
+        progress.stop();
+        const problems = result.findings.some((f) => f.severity !== 'ok');
+        if (!flags.purgeExpired) {
+          reportTempRegistrations(result, report);
+          return problems ? EXIT.PROBLEMS : EXIT.OK;
+        }
+        const { planPurgeExpired, purgeExpiredTempRegistrations } = await import('../../fix/purge-temp-registrations.js');
+        const steps = planPurgeExpired(result);
+        if (flags.dryRun || steps.length === 0) {
+          reportTempRegistrations(result, { ...report, plan: { steps, dryRun: flags.dryRun } });
+          return steps.length ? EXIT.PROBLEMS : EXIT.OK;
+        }
+        // Under --json the plan goes to stderr, so stdout keeps its one document.
+        const { renderPlan, renderApplied, emailMasker } = await import('../../report/state-common.js');
+        const { writeStderr } = await import('../../report/io.js');
+        if (flags.json) emailMasker(writeStderr, flags.maskEmails)(renderPlan({ steps }));
+        else reportTempRegistrations(result, { ...report, plan: { steps } });
+        const { confirmWrite } = await import('../prompts.js');
+        const total = steps.reduce((n, s) => n + s.rows, 0);
+        await confirmWrite({ yes: flags.yes, message: `Delete ${total} expired row${total === 1 ? '' : 's'}?` });
+        if (db.kind === 'sqlite') {
+          await db.close();
+          db = await openFromFlags(flags, { write: true });
+        }
+        const deleted = await purgeExpiredTempRegistrations(db, result);
+        const after = await inspectTempRegistrations(db, { table: flags.table, otpTable: flags.otpTable, columns: flags.columns });
+        const applied = deleted.map((d) => ({ table: d.table, changed: d.deleted }));
+        if (flags.json) reportTempRegistrations(after, { ...report, plan: { steps }, applied });
+        else emailMasker(writeStdout, flags.maskEmails)(renderApplied(applied, 'deleted'));
+        return EXIT.OK;
+      } finally {
+        progress.stop();
+        await db.close();
+      }
+    }),
+  );
 }

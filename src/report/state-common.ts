@@ -1,0 +1,46 @@
+/** Shared pieces of the temp-registrations and rate-limits reporters. */
+import type { Finding } from '../checks/types.js';
+import { maskEmail } from '../secrets.js';
+import { chalk } from './color.js';
+import type { Write } from './io.js';
+import { mark, renderTable } from './table.js';
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+/** --mask-emails: every address in the output becomes a****@example.com. */
+export function emailMasker(write: Write, mask: boolean | undefined): Write {
+  return mask ? (text) => write(text.replace(EMAIL, (m) => maskEmail(m))) : write;
+}
+
+export function severityMark(severity: Finding['severity']): string {
+  return severity === 'error' ? mark.error() : severity === 'warn' ? mark.warn() : mark.ok('note');
+}
+
+/** Findings as one table, then each hint and next command under its number. */
+export function renderFindings(findings: Finding[]): string {
+  if (!findings.length) return '';
+  let out = renderTable(['#', 'severity', 'finding'], findings.map((f, i) => [i + 1, severityMark(f.severity), f.title]));
+  findings.forEach((f, i) => {
+    out += `${chalk.bold(`${i + 1}.`)} ${f.detail ?? ''}\n`;
+    if (f.hint) out += `   ${chalk.dim('hint:')} ${f.hint}\n`;
+    if (f.nextCommand) out += `   ${chalk.dim('next:')} ${chalk.cyan(f.nextCommand)}\n`;
+  });
+  return out;
+}
+
+export interface PlanView {
+  steps: { table: string; sql: string; rows: number }[];
+  dryRun?: boolean;
+}
+
+export function renderPlan(plan: PlanView): string {
+  if (!plan.steps.length) return `${chalk.bold('Plan:')} nothing to change.\n`;
+  let out = `${chalk.bold('Plan')} (one transaction${plan.dryRun ? ', dry run: nothing will be changed' : ''}):\n`;
+  out += renderTable(['table', 'rows', 'statement'], plan.steps.map((s) => [s.table, s.rows, s.sql]));
+  return out;
+}
+
+export function renderApplied(changes: { table: string; changed: number }[], verb: string): string {
+  const total = changes.reduce((n, c) => n + c.changed, 0);
+  return `${mark.ok('done:')} ${verb} ${total} row${total === 1 ? '' : 's'}${changes.length ? ` (${changes.map((c) => `${c.table}: ${c.changed}`).join(', ')})` : ''}.\n`;
+}

@@ -1,0 +1,71 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/exec.js';
+import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { RATE_LIMITER_FLEXIBLE } from '../fixtures/pg-shapes.js';
+import { createSanaDb, plantSanaProblems, type SanaDb } from '../fixtures/sana.js';
+
+describe('healfix rate-limits on SANA (CLI)', () => {
+  let s: SanaDb;
+  beforeAll(() => {
+    s = createSanaDb();
+    plantSanaProblems(s);
+  });
+  afterAll(() => {
+    s.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  });
+
+  it('says limits are in memory, lists the locked account, exits 1', async () => {
+    const r = await runCli(['rate-limits', '-d', s.path]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('no rate-limit table: the app keeps its request limits in process memory');
+    expect(r.stdout).toContain('healfix register-test --url <app-url>');
+    expect(r.stdout).toContain(`healfix rate-limits --unlock erin@example.com --database-url sqlite:${s.path}`);
+    const json = JSON.parse((await runCli(['rate-limits', '-d', s.path, '--json'])).stdout);
+    expect(json).toMatchObject({ schemaVersion: 1, command: 'rate-limits', ok: false, inMemoryOnly: true });
+    expect(json.lockout.locked[0].account).toBe('erin@example.com');
+    expect(json.writeTargets).toBeUndefined();
+  });
+
+  it('bad input exits 2: two actions at once, a bad --limit, an unknown account', async () => {
+    expect((await runCli(['rate-limits', '-d', s.path, '--clear', 'a', '--purge-expired'])).code).toBe(2);
+    expect((await runCli(['rate-limits', '-d', s.path, '--limit', 'lots'])).stderr).toContain('--limit must be a whole number');
+    const r = await runCli(['rate-limits', '-d', s.path, '--unlock', 'nobody@example.com', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no account "nobody@example.com"');
+  });
+
+  it('--unlock needs --yes without a terminal, then unlocks', async () => {
+    const refused = await runCli(['rate-limits', '-d', s.path, '--unlock', 'erin@example.com']);
+    expect(refused.code).toBe(2);
+    expect(s.db.prepare("select login_attempts from users where email = 'erin@example.com'").get()).toEqual({ login_attempts: 5 });
+    const done = await runCli(['rate-limits', '-d', s.path, '--unlock', 'erin@example.com', '--yes']);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('done: updated 1 row');
+    expect(s.db.prepare("select login_attempts, locked_until from users where email = 'erin@example.com'").get()).toEqual({ login_attempts: 0, locked_until: null });
+  });
+});
+
+describeDb('healfix rate-limits on PostgreSQL (CLI)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('rl_cli');
+    await db.query(RATE_LIMITER_FLEXIBLE);
+  });
+  afterAll(() => db.drop());
+
+  it('--limit shows the blocked key, --clear --dry-run changes nothing, --clear --yes clears it', async () => {
+    const r = await runCli(['rate-limits', '-d', db.url, '--limit', '3']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/register_127\.0\.0\.1 is blocked for \d+ s more/);
+    expect(r.stdout).toContain('healfix rate-limits --clear register_127.0.0.1');
+    const dry = await runCli(['rate-limits', '-d', db.url, '--clear', 'register_127.0.0.1', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect((await db.query('select 1 from rlflx where key = $1', ['register_127.0.0.1'])).rowCount).toBe(1);
+    const done = await runCli(['rate-limits', '-d', db.url, '--clear', 'register_127.0.0.1', '--yes', '--json']);
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout).applied).toEqual([{ table: 'rlflx', changed: 1 }]);
+    expect((await db.query('select 1 from rlflx where key = $1', ['register_127.0.0.1'])).rowCount).toBe(0);
+  });
+});
