@@ -26,8 +26,12 @@ export function buildProgram(): Command {
 
 /** Entry point: parses argv, runs one command, leaves the exit code in process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
-  const { configureColor } = await import('../report/color.js');
-  configureColor();
+  // `healfix ... | head` closes the pipe early: that is the reader's choice, not a crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   const program = buildProgram();
   try {
     if (argv.length <= 2) {

@@ -17,4 +17,7 @@ export function configureColor(env: NodeJS.ProcessEnv = process.env, stream: { i
   if (!stream.isTTY) chalk.level = 0;
 }
 
+// Configured on first import, so chalk (slow to load) stays off the start-up path of --version and --help.
+configureColor();
+
 export { chalk };
