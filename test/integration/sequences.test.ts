@@ -127,6 +127,15 @@ describeDb('healfix sequences: scan', () => {
     await tdb?.drop();
   });
 
+  it('reads every batch in one statement, and the pre-18 path (select from the sequence) agrees', async () => {
+    expect(result.batches).toBeGreaterThan(3);
+    expect(result.fallbacks).toBe(0);
+    const legacy = await scanSequences({ ...db, serverVersionNum: 150000 }, { batchSize: 5 });
+    expect(legacy.fallbacks).toBe(0);
+    const strip = (r: ScanSequencesResult) => r.findings.map((f) => ({ ...f }));
+    expect(strip(legacy)).toEqual(strip(result));
+  });
+
   it('finds serial, bigserial and smallserial lagging behind explicit ids', () => {
     expect(bySeq('public.s_serial_id_seq')).toMatchObject({ status: 'lagging', nextValue: '1', dataMax: '3', lag: '3', isCalled: false });
     expect(bySeq('public.s_serial_id_seq').consumers).toEqual([
