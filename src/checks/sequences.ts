@@ -19,8 +19,6 @@ export interface ScanSequencesOptions {
   /** Relations (sequences + tables) read per statement; keeps lock use far below max_locks_per_transaction. */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
-  /** Read sequence states during discovery on the second connection (default on for whole-database scans). */
-  prefetch?: boolean;
 }
 
 export type ConsumerKind = 'serial' | 'identity' | 'default' | 'autoincrement';
@@ -175,8 +173,6 @@ const READABLE_TYPES = new Set(['int2', 'int4', 'int8', 'numeric']);
 interface PendingFinding {
   finding: SequenceFinding;
   seqOid: string;
-  /** The sequence's state is already known (prefetched). */
-  seqDone?: boolean;
   seqSql: string;
   seqReadable: boolean;
   /** Consumers still to read, with their index in finding.consumers. */
@@ -188,24 +184,10 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
   const started = performance.now();
   const fastSequences = db.serverVersionNum >= 180000;
   const concurrency = options.concurrency ?? 2;
-  // While one connection runs discovery, the other reads every sequence's state (cheap on 18+), so the
-  // batches afterwards only read the tables. Only for whole-database scans: with filters it would be waste.
-  const prefetch = options.prefetch !== false && fastSequences && concurrency >= 2 && !options.schemas?.length && !options.tables?.length;
-  const [{ rows }, states] = await Promise.all([
-    db.pool.query<CatalogRow>(DISCOVERY_SQL),
-    prefetch ? withClient(db, prefetchSequenceStates) : Promise.resolve(new Map<string, SequenceState>()),
-  ]);
+  const { rows } = await db.pool.query<CatalogRow>(DISCOVERY_SQL);
   // Sorted here, not in SQL: sorting 10,000 rows of names spills to disk at the default work_mem.
   rows.sort((a, b) => cmp(a.seq_schema, b.seq_schema) || cmp(a.seq_name, b.seq_name) || cmp(a.table_schema, b.table_schema) || cmp(a.table_name, b.table_name) || cmp(a.column_name, b.column_name));
   const pending = groupFindings(rows, options);
-  for (const p of pending) {
-    const state = states.get(p.seqOid);
-    if (state && p.seqReadable) {
-      p.finding.lastValue = state.v;
-      p.finding.isCalled = state.is_called;
-      p.seqDone = true;
-    }
-  }
   const total = pending.length;
   let done = 0;
   options.onProgress?.(0, total);
@@ -236,32 +218,6 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
     batches: batches.length,
     fallbacks,
   };
-}
-
-interface SequenceState {
-  v: string;
-  is_called: boolean;
-}
-
-/** Reads last_value/is_called of every sequence the role may read, 500 per statement (PostgreSQL 18+). */
-async function prefetchSequenceStates(client: Queryable): Promise<Map<string, SequenceState>> {
-  const states = new Map<string, SequenceState>();
-  const { rows } = await client.query<{ oid: string }>(`
-    select c.oid::int8::text as oid from pg_class c
-    cross join (select oid, current_setting('is_superuser') = 'on' as super from pg_roles where rolname = current_user) me
-    where c.relkind = 'S' and (me.super or c.relowner = me.oid or has_sequence_privilege(c.oid, 'SELECT'))`);
-  for (let i = 0; i < rows.length; i += 500) {
-    const oids = rows.slice(i, i + 500).map((r) => r.oid);
-    try {
-      const result = await client.query<SequenceState & { oid: string }>(
-        `select u.seqid::int8::text as oid, d.last_value::text as v, d.is_called from unnest('{${oids.join(',')}}'::oid[]) as u(seqid) cross join lateral pg_get_sequence_data(u.seqid::regclass) d`,
-      );
-      for (const r of result.rows) if (r.v !== null) states.set(r.oid, { v: r.v, is_called: r.is_called });
-    } catch {
-      // A sequence dropped meanwhile: those are read again with their tables.
-    }
-  }
-  return states;
 }
 
 function cmp(a: string, b: string): number {
@@ -382,9 +338,7 @@ function batchSql(batch: PendingFinding[], fastSequences: boolean): string {
   const seqOids: string[] = [];
   batch.forEach((p, tag) => {
     if (!p.seqReadable) return;
-    if (p.seqDone) {
-      // already read
-    } else if (fastSequences) {
+    if (fastSequences) {
       seqTags.push(tag);
       seqOids.push(p.seqOid);
     } else {
