@@ -199,6 +199,8 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
   await Promise.all(
     Array.from({ length: workers }, () =>
       withClient(db, async (client) => {
+        // A batch over big unindexed tables can cross jit_above_cost; compiling a 200-part plan costs seconds.
+        await client.query('set jit = off');
         while (next < batches.length) {
           const batch = batches[next++]!;
           if (!(await readBatch(client, batch, fastSequences))) fallbacks++;
