@@ -579,7 +579,7 @@ export function sequencesCheckResult(result: ScanSequencesResult): CheckResult {
       findings.push({
         check: 'sequences',
         severity: 'error',
-        title: f.status === 'lagging' ? `${f.sequence} lags ${f.dataMax === null ? 'its data' : `max ${f.dataMax}`} by ${f.lag}` : `${f.sequence} cannot hold the data it feeds`,
+        title: f.status === 'lagging' ? `${f.sequence} lags max(${f.consumers[0]?.column ?? 'id'}) by ${f.lag}: next value ${f.nextValue}, max ${f.dataMax}` : `${f.sequence} cannot hold the data it feeds`,
         detail:
           f.status === 'lagging'
             ? `The next insert into ${describeConsumers(f)} gets ${f.nextValue} and fails with a duplicate key error.`
