@@ -1,18 +1,11 @@
 import type { RateLimitsResult } from '../checks/rate-limits.js';
 import { rateLimitsCheckResult } from '../checks/rate-limits.js';
 import { chalk } from './color.js';
-import type { Write } from './io.js';
-import { jsonDocument } from './json.js';
 import { renderTable } from './table.js';
-import { emailMasker, renderApplied, renderFindings, renderPlan, type PlanView } from './state-common.js';
+import { emailMasker, renderApplied, renderFindings, renderPlan, type PlanView, stateJson, type StateReportOptions } from './state-common.js';
 
-export interface RateLimitsReportOptions {
-  write: Write;
-  json?: boolean;
-  maskEmails?: boolean;
-  target?: { kind: string; source: string; display: string };
+export interface RateLimitsReportOptions extends StateReportOptions {
   plan?: PlanView & { action?: string };
-  applied?: { table: string; changed: number }[];
 }
 
 export function reportRateLimits(result: RateLimitsResult, options: RateLimitsReportOptions): void {
@@ -20,12 +13,7 @@ export function reportRateLimits(result: RateLimitsResult, options: RateLimitsRe
   const problems = result.findings.filter((f) => f.severity !== 'ok').length;
   if (options.json) {
     const { purgeTargets: _p, writeTargets: _w, ...rest } = result;
-    write(jsonDocument('rate-limits', problems === 0 || Boolean(options.applied), {
-      ...(options.target ? { target: options.target } : {}),
-      ...rest,
-      ...(options.plan ? { plan: options.plan } : {}),
-      ...(options.applied ? { applied: options.applied } : {}),
-    }));
+    write(stateJson('rate-limits', rest, problems, options));
     return;
   }
   let out = '';

@@ -2,6 +2,7 @@
 import type { Finding } from '../checks/types.js';
 import { maskEmail } from '../secrets.js';
 import { chalk } from './color.js';
+import { jsonDocument } from './json.js';
 import type { Write } from './io.js';
 import { mark, renderTable } from './table.js';
 
@@ -43,4 +44,24 @@ export function renderPlan(plan: PlanView): string {
 export function renderApplied(changes: { table: string; changed: number }[], verb: string): string {
   const total = changes.reduce((n, c) => n + c.changed, 0);
   return `${mark.ok('done:')} ${verb} ${total} row${total === 1 ? '' : 's'}${changes.length ? ` (${changes.map((c) => `${c.table}: ${c.changed}`).join(', ')})` : ''}.\n`;
+}
+
+/** What temp-registrations and rate-limits reports share: where, and what a write planned or did. */
+export interface StateReportOptions {
+  write: Write;
+  json?: boolean;
+  maskEmails?: boolean;
+  target?: { kind: string; source: string; display: string };
+  plan?: PlanView;
+  applied?: { table: string; changed: number }[];
+}
+
+/** The --json document of both state commands: ok when nothing is wrong or a confirmed write went through. */
+export function stateJson(command: string, body: object, problems: number, options: StateReportOptions): string {
+  return jsonDocument(command, problems === 0 || Boolean(options.applied), {
+    ...(options.target ? { target: options.target } : {}),
+    ...body,
+    ...(options.plan ? { plan: options.plan } : {}),
+    ...(options.applied ? { applied: options.applied } : {}),
+  });
 }

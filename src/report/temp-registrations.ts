@@ -1,31 +1,17 @@
 import type { TempRegistrationsResult } from '../checks/temp-registrations.js';
 import { summaryCounts } from '../checks/temp-registrations.js';
 import { chalk } from './color.js';
-import type { Write } from './io.js';
-import { jsonDocument } from './json.js';
 import { renderTable } from './table.js';
-import { emailMasker, renderApplied, renderFindings, renderPlan, type PlanView } from './state-common.js';
+import { emailMasker, renderApplied, renderFindings, renderPlan, stateJson, type StateReportOptions } from './state-common.js';
 
-export interface TempRegistrationsReportOptions {
-  write: Write;
-  json?: boolean;
-  maskEmails?: boolean;
-  target?: { kind: string; source: string; display: string };
-  plan?: PlanView;
-  applied?: { table: string; changed: number }[];
-}
+export type TempRegistrationsReportOptions = StateReportOptions;
 
 export function reportTempRegistrations(result: TempRegistrationsResult, options: TempRegistrationsReportOptions): void {
   const write = emailMasker(options.write, options.maskEmails);
   const problems = result.findings.filter((f) => f.severity !== 'ok').length;
   if (options.json) {
     const { purgeTargets: _p, ...rest } = result;
-    write(jsonDocument('temp-registrations', problems === 0 || Boolean(options.applied), {
-      ...(options.target ? { target: options.target } : {}),
-      ...rest,
-      ...(options.plan ? { plan: options.plan } : {}),
-      ...(options.applied ? { applied: options.applied } : {}),
-    }));
+    write(stateJson('temp-registrations', rest, problems, options));
     return;
   }
   let out = '';
