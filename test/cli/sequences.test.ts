@@ -62,7 +62,7 @@ describeDb('healfix sequences (binary)', () => {
     expect(doc.target.display).toContain(':****@');
     expect(doc.findings).toHaveLength(5);
     expect(doc.findings.find((f: { sequence: string }) => f.sequence === 'public.alerts_id_seq')).toMatchObject({
-      status: 'lagging', nextValue: '1', dataMax: '7', lag: '7', consumers: [{ schema: 'public', table: 'alerts', column: 'id' }],
+      status: 'lagging', nextValue: '1', maxValue: '7', lag: '7', consumers: [{ schema: 'public', table: 'alerts', column: 'id' }],
     });
   });
 
@@ -139,7 +139,7 @@ describe('healfix sequences on an SQLite file (binary)', () => {
     const scan = await runCli(['sequences', '--json', '-d', `sqlite:${path}`]);
     expect(scan.code).toBe(1);
     const doc = JSON.parse(scan.stdout);
-    expect(doc.findings[0]).toMatchObject({ sequence: 'sqlite_sequence[users]', status: 'lagging', dataMax: '2' });
+    expect(doc.findings[0]).toMatchObject({ sequence: 'sqlite_sequence[users]', status: 'lagging', maxValue: '2' });
     const refused = await runCli(['sequences', '--fix', '-d', path]);
     expect(refused.code).toBe(2);
     const fix = await runCli(['sequences', '--fix', '--yes', '-d', path]);

@@ -93,7 +93,7 @@ describe('sequences reporters', () => {
     const doc = JSON.parse(sequencesJson({ target, result }));
     expect(doc).toMatchObject({ schemaVersion: 1, command: 'sequences', ok: false, summary: { checked: 2, lagging: 1 } });
     expect(doc.findings).toHaveLength(1);
-    expect(doc.findings[0]).toMatchObject({ sequence: 'public.t_id_seq', status: 'lagging', nextValue: '1', maxValue: '9223372036854775807', lag: '12', exhaustionPercent: 0 });
+    expect(doc.findings[0]).toMatchObject({ sequence: 'public.t_id_seq', status: 'lagging', nextValue: '1', maxValue: '12', sequenceMax: '9223372036854775807', lag: '12', exhaustionPercent: 0 });
     expect(doc.findings[0].consumers[0]).toMatchObject({ schema: 'public', table: 't0', column: 'id' });
     expect(JSON.parse(sequencesJson({ target, result, all: true })).findings).toHaveLength(2);
   });
