@@ -17,6 +17,8 @@ export interface DoctorOptions {
   onCheckStart?: (title: string) => void;
   /** Appended to every finding's next command, e.g. `-d postgres://app:****@db/app` (password masked). */
   connectionArgs?: string;
+  /** doctor --url: fills the <app-url> placeholder of next commands. */
+  appUrl?: string;
 }
 
 export interface DoctorResult {
@@ -48,6 +50,9 @@ export async function runDoctor(db: OpenedDatabase | undefined, options: DoctorO
   }
   for (const extra of options.extraChecks ?? []) checks.push(await extra());
   if (options.connectionArgs) addConnectionArgs(checks, options.connectionArgs);
+  if (options.appUrl) {
+    for (const finding of checks.flatMap((c) => c.findings)) finding.nextCommand = finding.nextCommand?.replace('<app-url>', options.appUrl);
+  }
   return { server, checks };
 }
 

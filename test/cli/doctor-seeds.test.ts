@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import pg from 'pg';
 import { createHealingSpaceSchema } from '../../src/sandbox/healing-space-schema.js';
+import { startSandbox } from '../../src/sandbox/server.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 import { createSanaDb, plantSanaProblems, SANA_CODES, type SanaDb } from '../fixtures/sana.js';
@@ -70,5 +72,27 @@ describeDb('doctor on the two seed incidents', () => {
     expect(human.stdout).toMatch(/temp-registrations\s+│\s+error/);
     expect(human.stdout).toContain('next: healfix rate-limits --unlock erin@example.com');
     expect(human.stdout).toMatch(/✖ problems: 1 error, 1 warning/);
+  });
+
+  it('with --url, replays a registration too: the lagging sequence breaks it, and in-memory limits point at the real URL', async () => {
+    const broken = await createTestDatabase('doctor_url');
+    const client = await broken.connect();
+    await createHealingSpaceSchema(client, { lagging: true });
+    const pool = new pg.Pool({ connectionString: broken.url, max: 2 });
+    const app = await startSandbox({ app: 'healing-space', pg: pool, debug: true });
+    try {
+      const result = await runCli(['doctor', '--json', '-d', broken.url, '--url', app.url]);
+      expect(result.code).toBe(1);
+      const doc = JSON.parse(result.stdout) as DoctorDoc;
+      const replay = doc.checks.find((c) => c.check === 'register-test');
+      expect(replay?.status).toBe('error');
+      expect(replay?.findings.map((f) => f.title).join('\n')).toMatch(/500.*lagging sequence.*notifications_id_seq/);
+      const inMemory = findings(doc, 'rate-limits').find((f) => /process memory/.test(f.title));
+      expect(inMemory?.nextCommand).toContain(`healfix register-test --url ${app.url}`);
+    } finally {
+      await app.close();
+      await pool.end();
+      await broken.drop();
+    }
   });
 });

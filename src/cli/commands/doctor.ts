@@ -40,6 +40,7 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
       extraChecks,
       onCheckStart: (title) => progress.update(`checking ${title}`),
       connectionArgs: db ? connectionArgsFor(db.target.source, db.target.display, flags.envFile) : undefined,
+      appUrl: flags.url,
     });
     progress.stop();
     if (flags.json) {
