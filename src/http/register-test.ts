@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { inspectTempRegistrations } from '../checks/temp-registrations.js';
 import type { Finding } from '../checks/types.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { HealfixError, UsageError } from '../errors.js';
@@ -84,6 +85,19 @@ export interface RaceSummary {
   results: RaceClient[];
 }
 
+/** What the temp-registrations check saw for the test user's email after an OTP session failure. */
+export interface TempRegistrationEvidence {
+  email: string;
+  /** Pending rows for the email now. */
+  pendingRows: number;
+  /** Unused, unexpired codes belonging to those rows (or keyed by the email). */
+  liveOtps: number;
+  /** Codes whose temp id has no pending row any more: for this email (created next to its pending row) and in all. */
+  orphanOtps: number;
+  orphanOtpsTotal: number;
+  summary: string;
+}
+
 export interface RegisterTestResult {
   url: string;
   profile: string;
@@ -95,6 +109,7 @@ export interface RegisterTestResult {
   sequences?: { lagging: Pick<SequenceFinding, 'sequence' | 'nextValue' | 'dataMax' | 'lag'>[]; fixed: SequenceFixOutcome[] };
   serverLog?: string[];
   race?: RaceSummary;
+  tempRegistrations?: TempRegistrationEvidence;
   created: string[];
   cleanup?: { table: string; deleted: number }[];
   summary: string;
@@ -388,10 +403,46 @@ async function diagnoseFailure(
     }
     return false;
   }
-  if (diagnosis.kind === 'otp-session' && options.serverLog && vars.temp_id) {
-    result.serverLog = findLogLines(options.serverLog, vars.temp_id);
+  if (diagnosis.kind === 'otp-session') {
+    if (options.serverLog && vars.temp_id) result.serverLog = findLogLines(options.serverLog, vars.temp_id);
+    if (options.db && vars.email) await addTempRegistrationEvidence(options.db, vars.email, result);
   }
   return false;
+}
+
+/** Runs the temp-registrations check for the test user's email and adds its evidence (the overwritten temp id) to the result. */
+async function addTempRegistrationEvidence(db: OpenedDatabase, email: string, result: RegisterTestResult): Promise<void> {
+  let check: Awaited<ReturnType<typeof inspectTempRegistrations>>;
+  try {
+    check = await inspectTempRegistrations(db, { email });
+  } catch (error) {
+    result.findings.push({ check: 'temp-registrations', severity: 'warn', title: `the temp-registrations check could not run: ${(error as Error).message}` });
+    return;
+  }
+  if (check.inMemoryOnly) {
+    result.findings.push({ check: 'temp-registrations', severity: 'ok', title: 'no pending-signup or one-time-code table in the database: the app keeps pending signups elsewhere' });
+    return;
+  }
+  const trace = check.trace;
+  const pendingRows = trace?.pending.length ?? 0;
+  const liveOtps = trace?.otps.filter((o) => o.live).length ?? 0;
+  const orphanOtps = trace?.probableRaceOtps.length ?? 0;
+  const orphanOtpsTotal = check.counts.otp?.orphans ?? 0;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const summary = `${email}: ${plural(pendingRows, 'pending row')}, ${plural(liveOtps, 'live OTP')}, ${plural(orphanOtps, 'orphaned OTP')} next to its signups (${orphanOtpsTotal} orphaned in all)`;
+  result.tempRegistrations = { email, pendingRows, liveOtps, orphanOtps, orphanOtpsTotal, summary };
+  const overwritten = orphanOtps > 0 || orphanOtpsTotal > 0;
+  result.findings.push({
+    check: 'temp-registrations',
+    severity: overwritten ? 'error' : 'warn',
+    subject: email,
+    title: `temp-registrations for ${summary}`,
+    detail: overwritten
+      ? 'Codes were issued for temp ids whose pending row is gone: a later signup for the same email replaced the row (email is UNIQUE), so the earlier session cookies point at nothing.'
+      : 'No orphaned code: the pending row expired or was deleted, not overwritten.',
+    nextCommand: `healfix temp-registrations --email ${email}`,
+  });
+  result.findings.push(...check.findings.filter((f) => f.severity !== 'ok'));
 }
 
 export function findLogLines(file: string, needle: string): string[] {
@@ -502,6 +553,7 @@ async function runRace(
       nextCommand: `healfix temp-registrations --email ${vars.email}`,
     });
   }
+  if (staleSessions.length && db && vars.email) await addTempRegistrationEvidence(db, vars.email, result);
   if (duplicates) result.findings.push({ check: 'register-test', severity: 'error', title: `${accounts ?? okClients} accounts created for one email under concurrency`, hint: 'Enforce uniqueness in the database (a unique index), not only in the app.' });
   if (serverErrors.length) result.findings.push(serverErrors[0]!.pass!.failure!.diagnosis.finding);
   if (okClients + (accounts ?? 0) === 0 && !staleSessions.length && !serverErrors.length && noOtpSource) {

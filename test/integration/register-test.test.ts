@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { HttpClient } from '../../src/http/client.js';
 import { runRegisterTest } from '../../src/http/register-test.js';
 import { bufferWriter } from '../../src/report/io.js';
 import { registerTestJson, registerTestJunit, renderRegisterTest } from '../../src/report/register-test.js';
@@ -193,6 +194,48 @@ describe('register-test against the SANA sandbox', () => {
       expect(result.findings[0]!.title).toBe('4 of 5 clients got a verification session that no longer exists');
       expect(result.findings[0]!.nextCommand).toMatch(/^healfix temp-registrations --email hf_\w+@example\.com$/);
       expect(sb.log.filter((l) => l.startsWith('No temp_registration found for temp_id: temp_'))).toHaveLength(4);
+      // The temp-registrations check ran for the email in the same run: five codes, none with a pending row left
+      // (four overwritten temp ids, and the winner's row removed by its verification).
+      expect(result.tempRegistrations).toMatchObject({ email: result.user.email, pendingRows: 0, orphanOtpsTotal: 5 });
+      const evidence = result.findings.find((f) => f.check === 'temp-registrations' && f.subject === result.user.email);
+      expect(evidence?.title).toMatch(/^temp-registrations for hf_\w+@example\.com: 0 pending rows, 0 live OTPs, \d+ orphaned OTPs? next to its signups \(5 orphaned in all\)$/);
+      expect(result.findings.some((f) => f.check === 'temp-registrations' && /^5 one-time codes point at temp ids with no pending signup/.test(f.title))).toBe(true);
+    } finally {
+      await db.close();
+      await sb.close();
+    }
+  });
+
+  it('an OTP session failure runs the temp-registrations check for the email: the overwritten temp id shows', async () => {
+    const { sb, db } = await sana('overwritten');
+    const email = `ow_${Date.now()}@example.com`;
+    try {
+      // Between this run's signup and its verify, a second signup for the same email replaces the pending row.
+      const result = await runRegisterTest({ url: sb.url, profile: 'otp', db, fields: { email } }, {
+        askOtp: async () => {
+          const other = new HttpClient({ baseUrl: sb.url });
+          const res = await other.send({ method: 'POST', path: '/auth/api/send-signup-otp', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: 'An0ther-Passw0rd!' }) });
+          expect(res.status).toBe(200);
+          return '123456';
+        },
+      });
+      expect(result.ok).toBe(false);
+      expect(result.findings[0]!.title).toBe('the verification session no longer matches a pending signup: "Invalid verification session"');
+      expect(result.tempRegistrations).toEqual({
+        email,
+        pendingRows: 1,
+        liveOtps: 1,
+        orphanOtps: 1,
+        orphanOtpsTotal: 1,
+        summary: `${email}: 1 pending row, 1 live OTP, 1 orphaned OTP next to its signups (1 orphaned in all)`,
+      });
+      const evidence = result.findings[1]!;
+      expect(evidence).toMatchObject({ check: 'temp-registrations', severity: 'error', nextCommand: `healfix temp-registrations --email ${email}` });
+      expect(evidence.detail).toMatch(/a later signup for the same email replaced the row/);
+      expect(everyOutput(result)).toContain(`temp-registrations for ${email}: 1 pending row, 1 live OTP, 1 orphaned OTP`);
+      // Without a database there is nothing to inspect.
+      const noDb = await runRegisterTest({ url: sb.url, profile: 'otp', otp: '123456' });
+      expect(noDb.tempRegistrations).toBeUndefined();
     } finally {
       await db.close();
       await sb.close();
