@@ -216,7 +216,9 @@ async function runSteps(steps: FlowStep[], ctx: PassContext, start: { records: S
     const expected = step.expect ? step.expect.includes(answer.status) : answer.status >= 200 && answer.status < 300;
     const record: StepRecord = { ...(ctx.clientNo ? { client: ctx.clientNo } : {}), attempt: ctx.attempt, name: step.name, method, path, status: answer.status, ms: answer.ms, ok: expected, result: '' };
     records.push(record);
-    const wantJson = (step.response ?? (method === 'GET' ? 'any' : 'json')) === 'json';
+    // A GET whose answer feeds a JSON capture (the CSRF token) must be JSON too, or the capture fails obscurely.
+    const jsonCapture = expected && Object.values(step.capture ?? {}).some((c) => 'json' in c);
+    const wantJson = (step.response ?? (method === 'GET' && !jsonCapture ? 'any' : 'json')) === 'json';
     if (answer.body.trim() === '' && !(expected && !wantJson)) {
       throw new HealfixError(`${method} ${path} answered ${answer.status} with an empty body`, { hint: 'Is --url the app itself and not a proxy or another service?' });
     }
