@@ -478,7 +478,8 @@ async function runRace(
 ): Promise<void> {
   const n = options.race!;
   const signupAt = flow.steps.findIndex((s) => s.role === 'signup');
-  const split = signupAt >= 0 ? signupAt + 1 : flow.steps.length;
+  // Phases: every client prepares (CSRF token, pages), then all signups go out at once, then each verifies.
+  const phases = signupAt >= 0 ? [flow.steps.slice(0, signupAt), [flow.steps[signupAt]!], flow.steps.slice(signupAt + 1)] : [flow.steps];
   const noOtpSource = !options.otp && !options.otpFromDb;
   const clients = Array.from({ length: n }, (_, i) => ({
     no: i + 1,
@@ -506,8 +507,9 @@ async function runRace(
       c.pass = { ok: false, records: c.records, signupAccepted: c.pass?.signupAccepted ?? false };
     }
   };
-  await Promise.all(clients.map((c) => phase(c, flow.steps.slice(0, split))));
-  await Promise.all(clients.filter((c) => c.pass?.ok).map((c) => phase(c, flow.steps.slice(split))));
+  for (const [i, steps] of phases.entries()) {
+    await Promise.all(clients.filter((c) => i === 0 || c.pass?.ok).map((c) => phase(c, steps)));
+  }
 
   const results: RaceClient[] = clients.map((c) => {
     const last = c.records.at(-1);
@@ -557,14 +559,24 @@ async function runRace(
   }
   if (staleSessions.length && db && vars.email) await addTempRegistrationEvidence(db, vars.email, result);
   if (duplicates) result.findings.push({ check: 'register-test', severity: 'error', title: `${accounts ?? okClients} accounts created for one email under concurrency`, hint: 'Enforce uniqueness in the database (a unique index), not only in the app.' });
-  if (serverErrors.length) result.findings.push(serverErrors[0]!.pass!.failure!.diagnosis.finding);
+  if (serverErrors.length) {
+    const first = serverErrors[0]!.pass!.failure!.diagnosis;
+    const ids = serverErrors.map((c) => c.pass!.failure!.diagnosis.errorId).filter(Boolean);
+    const conflicts = results.filter((r) => r.status === 409).length;
+    result.findings.push({
+      ...first.finding,
+      title: `${serverErrors.length} of ${n} clients got a server error ${serverErrors[0]!.pass!.failure!.answer.status} under concurrency${ids.length ? ` (error_id ${ids.join(', ')})` : ''}`,
+      detail: `${n} signups for one user went out at once: ${signupsAccepted} accepted, ${conflicts} refused with 409, ${serverErrors.length} answered ${first.message ? `"${first.message}"` : 'a 500'}. Concurrent requests likely passed the app's "already exists" check together and the database's unique constraint refused the late ones, which the app does not turn into a 409.`,
+      hint: 'Catch the unique violation on insert and answer 409; read the server log (--server-log FILE) for the error ids.',
+    });
+  }
   if (okClients + (accounts ?? 0) === 0 && !staleSessions.length && !serverErrors.length && noOtpSource) {
     result.findings.push({ check: 'register-test', severity: 'warn', title: 'no OTP source: clients sent a dummy code', hint: 'Use --otp-from db to verify each client with its own code.' });
   }
   if (okClients) result.created.push(`account for ${vars.email}`);
   if (signupsAccepted > okClients) result.created.push(`pending signups for ${vars.email}`);
   const failures = [...byMessage.entries()].map(([k, ids]) => `${ids.length} failed at ${k} (client${ids.length > 1 ? 's' : ''} ${ids.join(', ')})`);
-  result.summary = `race of ${n} clients: ${signupsAccepted} signups accepted, ${accounts ?? okClients} account${(accounts ?? okClients) === 1 ? '' : 's'}${pendingRows !== null ? `, ${pendingRows} pending row${pendingRows === 1 ? '' : 's'}` : ''}${verificationRows !== null ? `, ${verificationRows} OTP rows` : ''}${failures.length ? `; ${failures.join('; ')}` : ''}`;
+  result.summary = `race of ${n} clients: ${signupsAccepted} signup${signupsAccepted === 1 ? '' : 's'} accepted, ${accounts ?? okClients} account${(accounts ?? okClients) === 1 ? '' : 's'}${pendingRows !== null ? `, ${pendingRows} pending row${pendingRows === 1 ? '' : 's'}` : ''}${verificationRows !== null ? `, ${verificationRows} OTP rows` : ''}${failures.length ? `; ${failures.join('; ')}` : ''}`;
   vars.temp_ids = [...new Set(clients.map((c) => c.ctx.vars.temp_id).filter(Boolean))].join(',');
   for (const c of clients) if (c.ctx.vars.temp_id && !vars.temp_id) vars.temp_id = c.ctx.vars.temp_id;
 }

@@ -149,6 +149,48 @@ describeDb('register-test against the Healing Space sandbox', () => {
       await sb.close();
     }
   });
+
+  it('--race 5 on csrf-json: one account, and every other client\'s 409 or 500 named per client', async () => {
+    // Independent of test order: the register tables' sequences in step with their data.
+    for (const t of ['notifications', 'patient_approvals', 'audit_logs']) {
+      await tdb.query(`select setval(pg_get_serial_sequence('${t}', 'id'), (select coalesce(max(id), 0) + 1 from ${t}), false)`);
+    }
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, debug: true });
+    try {
+      const result = await runRegisterTest({ url: sb.url, profile: 'csrf-json', db, race: 5 });
+      expect(result.race).toMatchObject({ clients: 5, signupsAccepted: 1, accounts: 1, pendingRows: null });
+      const { rows } = await tdb.query('select count(*)::int as n from users where username = $1', [result.user.username]);
+      expect(rows[0].n).toBe(1);
+      // Every client got its CSRF token first, then the five POSTs went out at once.
+      expect(result.steps.filter((s) => s.name === 'csrf token').map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+      const results = result.race!.results;
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const failed = results.filter((r) => !r.ok);
+      expect(failed).toHaveLength(4);
+      for (const f of failed) {
+        expect(f.failedAt).toBe('register');
+        expect([409, 500]).toContain(f.status);
+        expect(f.message).toBe(f.status === 409 ? 'Username already exists' : 'An unexpected error occurred. Please try again.');
+      }
+      const conflicts = failed.filter((f) => f.status === 409).map((f) => f.client);
+      const errors = failed.filter((f) => f.status === 500).map((f) => f.client);
+      const summary = `race of 5 clients: 1 signup accepted, 1 account; ${[
+        ...(conflicts.length ? [`${conflicts.length} failed at register 409: Username already exists (client${conflicts.length > 1 ? 's' : ''} ${conflicts.join(', ')})`] : []),
+        ...(errors.length ? [`${errors.length} failed at register 500: An unexpected error occurred. Please try again. (client${errors.length > 1 ? 's' : ''} ${errors.join(', ')})`] : []),
+      ].join('; ')}`;
+      expect(result.summary).toBe(summary);
+      // 409s are the app doing its job; a 500 under concurrency is a finding and fails the run.
+      expect(result.ok).toBe(errors.length === 0);
+      if (errors.length) {
+        expect(result.findings[0]!.title).toMatch(new RegExp(`^${errors.length} of 5 clients got a server error 500 under concurrency \\(error_id [0-9a-f]{8}(, [0-9a-f]{8})*\\)$`));
+        expect(result.findings[0]!.detail).toContain(`1 accepted, ${conflicts.length} refused with 409, ${errors.length} answered "An unexpected error occurred. Please try again."`);
+      }
+      const out = everyOutput(result);
+      for (const c of [...conflicts, ...errors]) expect(out).toMatch(new RegExp(`│ ${c} +│ register +│ POST +│ /api/auth/register +│ (409|500) `));
+    } finally {
+      await sb.close();
+    }
+  });
 });
 
 describe('register-test against the SANA sandbox', () => {
