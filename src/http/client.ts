@@ -13,9 +13,9 @@ export interface HttpClientOptions {
   baseUrl: string;
   connectTimeoutMs?: number;
   timeoutMs?: number;
-  /** Retries for GET on network errors and on 429/503 with a short Retry-After. */
+  /** Retries for GET on a reset connection and on 429/503 with a short Retry-After (default 1). POSTs never retry. */
   getRetries?: number;
-  /** Longest Retry-After a GET retry waits out on its own (seconds). */
+  /** Longest Retry-After a GET retry waits out on its own (seconds, default 10). */
   maxRetryAfterSec?: number;
   userAgent?: string;
 }
@@ -65,8 +65,8 @@ export class HttpClient {
     this.base = new URL(options.baseUrl);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.getRetries = options.getRetries ?? 2;
-    this.maxRetryAfterSec = options.maxRetryAfterSec ?? 5;
+    this.getRetries = options.getRetries ?? 1;
+    this.maxRetryAfterSec = options.maxRetryAfterSec ?? 10;
     this.userAgent = options.userAgent ?? 'healfix register-test';
   }
 
@@ -87,7 +87,8 @@ export class HttpClient {
     let retries = 0;
     for (;;) {
       try {
-        const res = await this.follow(method, req, started);
+        // The whole-request timeout is per attempt (a Retry-After sleep does not eat it); ms counts from the first.
+        const res = await this.follow(method, req, started, performance.now());
         const wait = method === 'GET' ? retryAfterSeconds(res.headers['retry-after']) : undefined;
         if (method === 'GET' && (res.status === 429 || res.status === 503) && wait !== undefined && wait <= this.maxRetryAfterSec && retries < this.getRetries) {
           retries++;
@@ -106,7 +107,7 @@ export class HttpClient {
     }
   }
 
-  private async follow(method: string, req: HttpRequest, started: number): Promise<Omit<HttpResponse, 'retries'>> {
+  private async follow(method: string, req: HttpRequest, started: number, attemptStarted: number): Promise<Omit<HttpResponse, 'retries'>> {
     let url = new URL(req.path, this.base);
     let currentMethod = method;
     let body = req.body;
@@ -123,7 +124,7 @@ export class HttpClient {
         ...headers,
       };
       if (body !== undefined) outgoing['Content-Length'] = String(Buffer.byteLength(body));
-      const remaining = this.timeoutMs - (performance.now() - started);
+      const remaining = this.timeoutMs - (performance.now() - attemptStarted);
       const res = await this.once(url, currentMethod, outgoing, body, remaining);
       for (const line of res.setCookies) {
         await this.jar.setCookie(line, url.toString(), { ignoreError: true });

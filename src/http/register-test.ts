@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { inspectTempRegistrations } from '../checks/temp-registrations.js';
 import type { Finding } from '../checks/types.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { HealfixError, UsageError } from '../errors.js';
@@ -84,6 +85,19 @@ export interface RaceSummary {
   results: RaceClient[];
 }
 
+/** What the temp-registrations check saw for the test user's email after an OTP session failure. */
+export interface TempRegistrationEvidence {
+  email: string;
+  /** Pending rows for the email now. */
+  pendingRows: number;
+  /** Unused, unexpired codes belonging to those rows (or keyed by the email). */
+  liveOtps: number;
+  /** Codes whose temp id has no pending row any more: for this email (created next to its pending row) and in all. */
+  orphanOtps: number;
+  orphanOtpsTotal: number;
+  summary: string;
+}
+
 export interface RegisterTestResult {
   url: string;
   profile: string;
@@ -95,6 +109,7 @@ export interface RegisterTestResult {
   sequences?: { lagging: Pick<SequenceFinding, 'sequence' | 'nextValue' | 'dataMax' | 'lag'>[]; fixed: SequenceFixOutcome[] };
   serverLog?: string[];
   race?: RaceSummary;
+  tempRegistrations?: TempRegistrationEvidence;
   created: string[];
   cleanup?: { table: string; deleted: number }[];
   summary: string;
@@ -201,7 +216,9 @@ async function runSteps(steps: FlowStep[], ctx: PassContext, start: { records: S
     const expected = step.expect ? step.expect.includes(answer.status) : answer.status >= 200 && answer.status < 300;
     const record: StepRecord = { ...(ctx.clientNo ? { client: ctx.clientNo } : {}), attempt: ctx.attempt, name: step.name, method, path, status: answer.status, ms: answer.ms, ok: expected, result: '' };
     records.push(record);
-    const wantJson = (step.response ?? (method === 'GET' ? 'any' : 'json')) === 'json';
+    // A GET whose answer feeds a JSON capture (the CSRF token) must be JSON too, or the capture fails obscurely.
+    const jsonCapture = expected && Object.values(step.capture ?? {}).some((c) => 'json' in c);
+    const wantJson = (step.response ?? (method === 'GET' && !jsonCapture ? 'any' : 'json')) === 'json';
     if (answer.body.trim() === '' && !(expected && !wantJson)) {
       throw new HealfixError(`${method} ${path} answered ${answer.status} with an empty body`, { hint: 'Is --url the app itself and not a proxy or another service?' });
     }
@@ -388,10 +405,46 @@ async function diagnoseFailure(
     }
     return false;
   }
-  if (diagnosis.kind === 'otp-session' && options.serverLog && vars.temp_id) {
-    result.serverLog = findLogLines(options.serverLog, vars.temp_id);
+  if (diagnosis.kind === 'otp-session') {
+    if (options.serverLog && vars.temp_id) result.serverLog = findLogLines(options.serverLog, vars.temp_id);
+    if (options.db && vars.email) await addTempRegistrationEvidence(options.db, vars.email, result);
   }
   return false;
+}
+
+/** Runs the temp-registrations check for the test user's email and adds its evidence (the overwritten temp id) to the result. */
+async function addTempRegistrationEvidence(db: OpenedDatabase, email: string, result: RegisterTestResult): Promise<void> {
+  let check: Awaited<ReturnType<typeof inspectTempRegistrations>>;
+  try {
+    check = await inspectTempRegistrations(db, { email });
+  } catch (error) {
+    result.findings.push({ check: 'temp-registrations', severity: 'warn', title: `the temp-registrations check could not run: ${(error as Error).message}` });
+    return;
+  }
+  if (check.inMemoryOnly) {
+    result.findings.push({ check: 'temp-registrations', severity: 'ok', title: 'no pending-signup or one-time-code table in the database: the app keeps pending signups elsewhere' });
+    return;
+  }
+  const trace = check.trace;
+  const pendingRows = trace?.pending.length ?? 0;
+  const liveOtps = trace?.otps.filter((o) => o.live).length ?? 0;
+  const orphanOtps = trace?.probableRaceOtps.length ?? 0;
+  const orphanOtpsTotal = check.counts.otp?.orphans ?? 0;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const summary = `${email}: ${plural(pendingRows, 'pending row')}, ${plural(liveOtps, 'live OTP')}, ${plural(orphanOtps, 'orphaned OTP')} next to its signups (${orphanOtpsTotal} orphaned in all)`;
+  result.tempRegistrations = { email, pendingRows, liveOtps, orphanOtps, orphanOtpsTotal, summary };
+  const overwritten = orphanOtps > 0 || orphanOtpsTotal > 0;
+  result.findings.push({
+    check: 'temp-registrations',
+    severity: overwritten ? 'error' : 'warn',
+    subject: email,
+    title: `temp-registrations for ${summary}`,
+    detail: overwritten
+      ? 'Codes were issued for temp ids whose pending row is gone: a later signup for the same email replaced the row (email is UNIQUE), so the earlier session cookies point at nothing.'
+      : 'No orphaned code: the pending row expired or was deleted, not overwritten.',
+    nextCommand: `healfix temp-registrations --email ${email}`,
+  });
+  result.findings.push(...check.findings.filter((f) => f.severity !== 'ok'));
 }
 
 export function findLogLines(file: string, needle: string): string[] {
@@ -425,7 +478,8 @@ async function runRace(
 ): Promise<void> {
   const n = options.race!;
   const signupAt = flow.steps.findIndex((s) => s.role === 'signup');
-  const split = signupAt >= 0 ? signupAt + 1 : flow.steps.length;
+  // Phases: every client prepares (CSRF token, pages), then all signups go out at once, then each verifies.
+  const phases = signupAt >= 0 ? [flow.steps.slice(0, signupAt), [flow.steps[signupAt]!], flow.steps.slice(signupAt + 1)] : [flow.steps];
   const noOtpSource = !options.otp && !options.otpFromDb;
   const clients = Array.from({ length: n }, (_, i) => ({
     no: i + 1,
@@ -453,8 +507,9 @@ async function runRace(
       c.pass = { ok: false, records: c.records, signupAccepted: c.pass?.signupAccepted ?? false };
     }
   };
-  await Promise.all(clients.map((c) => phase(c, flow.steps.slice(0, split))));
-  await Promise.all(clients.filter((c) => c.pass?.ok).map((c) => phase(c, flow.steps.slice(split))));
+  for (const [i, steps] of phases.entries()) {
+    await Promise.all(clients.filter((c) => i === 0 || c.pass?.ok).map((c) => phase(c, steps)));
+  }
 
   const results: RaceClient[] = clients.map((c) => {
     const last = c.records.at(-1);
@@ -502,15 +557,26 @@ async function runRace(
       nextCommand: `healfix temp-registrations --email ${vars.email}`,
     });
   }
+  if (staleSessions.length && db && vars.email) await addTempRegistrationEvidence(db, vars.email, result);
   if (duplicates) result.findings.push({ check: 'register-test', severity: 'error', title: `${accounts ?? okClients} accounts created for one email under concurrency`, hint: 'Enforce uniqueness in the database (a unique index), not only in the app.' });
-  if (serverErrors.length) result.findings.push(serverErrors[0]!.pass!.failure!.diagnosis.finding);
+  if (serverErrors.length) {
+    const first = serverErrors[0]!.pass!.failure!.diagnosis;
+    const ids = serverErrors.map((c) => c.pass!.failure!.diagnosis.errorId).filter(Boolean);
+    const conflicts = results.filter((r) => r.status === 409).length;
+    result.findings.push({
+      ...first.finding,
+      title: `${serverErrors.length} of ${n} clients got a server error ${serverErrors[0]!.pass!.failure!.answer.status} under concurrency${ids.length ? ` (error_id ${ids.join(', ')})` : ''}`,
+      detail: `${n} signups for one user went out at once: ${signupsAccepted} accepted, ${conflicts} refused with 409, ${serverErrors.length} answered ${first.message ? `"${first.message}"` : 'a 500'}. Concurrent requests likely passed the app's "already exists" check together and the database's unique constraint refused the late ones, which the app does not turn into a 409.`,
+      hint: 'Catch the unique violation on insert and answer 409; read the server log (--server-log FILE) for the error ids.',
+    });
+  }
   if (okClients + (accounts ?? 0) === 0 && !staleSessions.length && !serverErrors.length && noOtpSource) {
     result.findings.push({ check: 'register-test', severity: 'warn', title: 'no OTP source: clients sent a dummy code', hint: 'Use --otp-from db to verify each client with its own code.' });
   }
   if (okClients) result.created.push(`account for ${vars.email}`);
   if (signupsAccepted > okClients) result.created.push(`pending signups for ${vars.email}`);
   const failures = [...byMessage.entries()].map(([k, ids]) => `${ids.length} failed at ${k} (client${ids.length > 1 ? 's' : ''} ${ids.join(', ')})`);
-  result.summary = `race of ${n} clients: ${signupsAccepted} signups accepted, ${accounts ?? okClients} account${(accounts ?? okClients) === 1 ? '' : 's'}${pendingRows !== null ? `, ${pendingRows} pending row${pendingRows === 1 ? '' : 's'}` : ''}${verificationRows !== null ? `, ${verificationRows} OTP rows` : ''}${failures.length ? `; ${failures.join('; ')}` : ''}`;
+  result.summary = `race of ${n} clients: ${signupsAccepted} signup${signupsAccepted === 1 ? '' : 's'} accepted, ${accounts ?? okClients} account${(accounts ?? okClients) === 1 ? '' : 's'}${pendingRows !== null ? `, ${pendingRows} pending row${pendingRows === 1 ? '' : 's'}` : ''}${verificationRows !== null ? `, ${verificationRows} OTP rows` : ''}${failures.length ? `; ${failures.join('; ')}` : ''}`;
   vars.temp_ids = [...new Set(clients.map((c) => c.ctx.vars.temp_id).filter(Boolean))].join(',');
   for (const c of clients) if (c.ctx.vars.temp_id && !vars.temp_id) vars.temp_id = c.ctx.vars.temp_id;
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealingSpaceSchema } from '../../src/sandbox/healing-space-schema.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
@@ -12,6 +14,85 @@ import { runCli } from '../helpers/exec.js';
 const show = (label: string, out: string) => {
   if (process.env.HEALFIX_SHOW_OUTPUT) process.stderr.write(`\n===== ${label}\n${out}`);
 };
+
+/** A server that answers every request the same way (or never, when reply is undefined). */
+async function fixedServer(reply?: { status: number; contentType?: string; body: string }): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    if (!reply) return; // accepts, reads, never answers
+    res.writeHead(reply.status, reply.contentType ? { 'Content-Type': reply.contentType } : {});
+    res.end(reply.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('healfix register-test (binary): a server that cannot be used is one line, exit 2', () => {
+  const secret = ['--field', 'password=Sup3r$ecretPassw0rd', '--field', 'pin=9876'];
+  const oneLine = (r: { code: number | null; stdout: string; stderr: string }, line: RegExp) => {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(line);
+    expect(lines.filter((l) => l.startsWith('healfix:'))).toHaveLength(1);
+    expect(lines.length).toBeLessThanOrEqual(2); // the error, and at most one hint line
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr + r.stdout).not.toContain('Sup3r$ecretPassw0rd');
+    expect(r.stderr + r.stdout).not.toContain('9876');
+  };
+
+  it('DNS failure', async () => {
+    const r = await runCli(['register-test', '--url', 'http://healfix-no-such-host.invalid:5000', ...secret]);
+    oneLine(r, /^healfix: cannot resolve host healfix-no-such-host\.invalid \(DNS\)$/);
+  });
+
+  it('a server that accepts but never answers: timeout', async () => {
+    const srv = await fixedServer();
+    try {
+      const started = Date.now();
+      const r = await runCli(['register-test', '--url', srv.url, '--timeout', '500ms', ...secret]);
+      oneLine(r, /^healfix: no complete answer from 127\.0\.0\.1:\d+ within 500ms$/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('an HTML 200 where JSON was expected', async () => {
+    const srv = await fixedServer({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!doctype html><html><body><h1>Welcome</h1></body></html>' });
+    try {
+      const csrf = await runCli(['register-test', '--url', srv.url, '--profile', 'csrf-json', ...secret]);
+      oneLine(csrf, /^healfix: GET \/api\/csrf-token answered 200 with an HTML page, not JSON$/);
+      // auto: the HTML site looks like it has a verify page, so the otp flow's POST finds the HTML
+      const auto = await runCli(['register-test', '--url', srv.url, ...secret]);
+      oneLine(auto, /^healfix: POST \/auth\/api\/send-signup-otp answered 200 with an HTML page, not JSON$/);
+      const text = await runCli(['register-test', '--url', srv.url, '--profile', 'otp', '--otp', '123456', ...secret]);
+      oneLine(text, /^healfix: POST \/auth\/api\/send-signup-otp answered 200 with an HTML page, not JSON$/);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('a non-JSON text answer and an empty body', async () => {
+    const plain = await fixedServer({ status: 200, contentType: 'text/plain', body: 'OK' });
+    const empty = await fixedServer({ status: 200, body: '' });
+    try {
+      oneLine(await runCli(['register-test', '--url', plain.url, '--profile', 'csrf-json', ...secret]), /^healfix: GET \/api\/csrf-token answered 200 with text\/plain text, not JSON$/);
+      oneLine(await runCli(['register-test', '--url', empty.url, '--profile', 'csrf-json', ...secret]), /^healfix: GET \/api\/csrf-token answered 200 with an empty body$/);
+      oneLine(await runCli(['register-test', '--url', empty.url, '--profile', 'otp', '--otp', '123456', ...secret]), /^healfix: POST \/auth\/api\/send-signup-otp answered 200 with an empty body$/);
+    } finally {
+      await plain.close();
+      await empty.close();
+    }
+  });
+});
 
 describeDb('healfix register-test (binary)', () => {
   let tdb: TestDatabase;

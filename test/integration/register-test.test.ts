@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { HttpClient } from '../../src/http/client.js';
 import { runRegisterTest } from '../../src/http/register-test.js';
 import { bufferWriter } from '../../src/report/io.js';
 import { registerTestJson, registerTestJunit, renderRegisterTest } from '../../src/report/register-test.js';
@@ -148,6 +149,48 @@ describeDb('register-test against the Healing Space sandbox', () => {
       await sb.close();
     }
   });
+
+  it('--race 5 on csrf-json: one account, and every other client\'s 409 or 500 named per client', async () => {
+    // Independent of test order: the register tables' sequences in step with their data.
+    for (const t of ['notifications', 'patient_approvals', 'audit_logs']) {
+      await tdb.query(`select setval(pg_get_serial_sequence('${t}', 'id'), (select coalesce(max(id), 0) + 1 from ${t}), false)`);
+    }
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, debug: true });
+    try {
+      const result = await runRegisterTest({ url: sb.url, profile: 'csrf-json', db, race: 5 });
+      expect(result.race).toMatchObject({ clients: 5, signupsAccepted: 1, accounts: 1, pendingRows: null });
+      const { rows } = await tdb.query('select count(*)::int as n from users where username = $1', [result.user.username]);
+      expect(rows[0].n).toBe(1);
+      // Every client got its CSRF token first, then the five POSTs went out at once.
+      expect(result.steps.filter((s) => s.name === 'csrf token').map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+      const results = result.race!.results;
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const failed = results.filter((r) => !r.ok);
+      expect(failed).toHaveLength(4);
+      for (const f of failed) {
+        expect(f.failedAt).toBe('register');
+        expect([409, 500]).toContain(f.status);
+        expect(f.message).toBe(f.status === 409 ? 'Username already exists' : 'An unexpected error occurred. Please try again.');
+      }
+      const conflicts = failed.filter((f) => f.status === 409).map((f) => f.client);
+      const errors = failed.filter((f) => f.status === 500).map((f) => f.client);
+      const summary = `race of 5 clients: 1 signup accepted, 1 account; ${[
+        ...(conflicts.length ? [`${conflicts.length} failed at register 409: Username already exists (client${conflicts.length > 1 ? 's' : ''} ${conflicts.join(', ')})`] : []),
+        ...(errors.length ? [`${errors.length} failed at register 500: An unexpected error occurred. Please try again. (client${errors.length > 1 ? 's' : ''} ${errors.join(', ')})`] : []),
+      ].join('; ')}`;
+      expect(result.summary).toBe(summary);
+      // 409s are the app doing its job; a 500 under concurrency is a finding and fails the run.
+      expect(result.ok).toBe(errors.length === 0);
+      if (errors.length) {
+        expect(result.findings[0]!.title).toMatch(new RegExp(`^${errors.length} of 5 clients got a server error 500 under concurrency \\(error_id [0-9a-f]{8}(, [0-9a-f]{8})*\\)$`));
+        expect(result.findings[0]!.detail).toContain(`1 accepted, ${conflicts.length} refused with 409, ${errors.length} answered "An unexpected error occurred. Please try again."`);
+      }
+      const out = everyOutput(result);
+      for (const c of [...conflicts, ...errors]) expect(out).toMatch(new RegExp(`│ ${c} +│ register +│ POST +│ /api/auth/register +│ (409|500) `));
+    } finally {
+      await sb.close();
+    }
+  });
 });
 
 describe('register-test against the SANA sandbox', () => {
@@ -193,6 +236,48 @@ describe('register-test against the SANA sandbox', () => {
       expect(result.findings[0]!.title).toBe('4 of 5 clients got a verification session that no longer exists');
       expect(result.findings[0]!.nextCommand).toMatch(/^healfix temp-registrations --email hf_\w+@example\.com$/);
       expect(sb.log.filter((l) => l.startsWith('No temp_registration found for temp_id: temp_'))).toHaveLength(4);
+      // The temp-registrations check ran for the email in the same run: five codes, none with a pending row left
+      // (four overwritten temp ids, and the winner's row removed by its verification).
+      expect(result.tempRegistrations).toMatchObject({ email: result.user.email, pendingRows: 0, orphanOtpsTotal: 5 });
+      const evidence = result.findings.find((f) => f.check === 'temp-registrations' && f.subject === result.user.email);
+      expect(evidence?.title).toMatch(/^temp-registrations for hf_\w+@example\.com: 0 pending rows, 0 live OTPs, \d+ orphaned OTPs? next to its signups \(5 orphaned in all\)$/);
+      expect(result.findings.some((f) => f.check === 'temp-registrations' && /^5 one-time codes point at temp ids with no pending signup/.test(f.title))).toBe(true);
+    } finally {
+      await db.close();
+      await sb.close();
+    }
+  });
+
+  it('an OTP session failure runs the temp-registrations check for the email: the overwritten temp id shows', async () => {
+    const { sb, db } = await sana('overwritten');
+    const email = `ow_${Date.now()}@example.com`;
+    try {
+      // Between this run's signup and its verify, a second signup for the same email replaces the pending row.
+      const result = await runRegisterTest({ url: sb.url, profile: 'otp', db, fields: { email } }, {
+        askOtp: async () => {
+          const other = new HttpClient({ baseUrl: sb.url });
+          const res = await other.send({ method: 'POST', path: '/auth/api/send-signup-otp', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: 'An0ther-Passw0rd!' }) });
+          expect(res.status).toBe(200);
+          return '123456';
+        },
+      });
+      expect(result.ok).toBe(false);
+      expect(result.findings[0]!.title).toBe('the verification session no longer matches a pending signup: "Invalid verification session"');
+      expect(result.tempRegistrations).toEqual({
+        email,
+        pendingRows: 1,
+        liveOtps: 1,
+        orphanOtps: 1,
+        orphanOtpsTotal: 1,
+        summary: `${email}: 1 pending row, 1 live OTP, 1 orphaned OTP next to its signups (1 orphaned in all)`,
+      });
+      const evidence = result.findings[1]!;
+      expect(evidence).toMatchObject({ check: 'temp-registrations', severity: 'error', nextCommand: `healfix temp-registrations --email ${email}` });
+      expect(evidence.detail).toMatch(/a later signup for the same email replaced the row/);
+      expect(everyOutput(result)).toContain(`temp-registrations for ${email}: 1 pending row, 1 live OTP, 1 orphaned OTP`);
+      // Without a database there is nothing to inspect.
+      const noDb = await runRegisterTest({ url: sb.url, profile: 'otp', otp: '123456' });
+      expect(noDb.tempRegistrations).toBeUndefined();
     } finally {
       await db.close();
       await sb.close();
