@@ -2,8 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects (node-pg-migrate's layout): fast unit tests, and integration tests that own a real
 // PostgreSQL database each (embedded by default, HEALFIX_TEST_DATABASE_URL to use another server).
+// CI asks for a machine-readable report too, to print one plain "N passed, N failed" line at the end.
+const report = process.env.HEALFIX_TEST_REPORT;
+
 export default defineConfig({
   test: {
+    reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
     projects: [
       {
         test: {
