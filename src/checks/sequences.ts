@@ -202,6 +202,13 @@ async function discover(db: PostgresDatabase): Promise<CatalogRow[]> {
   });
 }
 
+type KnownFields = 'sequence' | 'schema' | 'name' | 'consumers' | 'lastValue' | 'isCalled' | 'increment' | 'minValue' | 'maxValue';
+
+/** A finding as discovered, before evaluateFinding() works out its next value, lag, status and exhaustion. */
+function unreadFinding(fields: Pick<SequenceFinding, KnownFields> & Partial<SequenceFinding>): SequenceFinding {
+  return { dataMax: null, nextValue: '', lag: '0', status: 'ok', exhaustionPercent: 0, exhaustion: 'ok', ...fields };
+}
+
 /** Scans every sequence-fed column: discovery in one query, then batched reads over `concurrency` connections. */
 export async function scanSequences(db: PostgresDatabase, options: ScanSequencesOptions = {}): Promise<ScanSequencesResult> {
   const started = performance.now();
@@ -281,7 +288,7 @@ function build(rows: CatalogRow[], bySeq: Map<string, PendingFinding>): PendingF
     if (!p) {
       const increment = BigInt(row.increment);
       p = {
-        finding: {
+        finding: unreadFinding({
           sequence: row.seq_display,
           schema: row.seq_schema,
           name: row.seq_name,
@@ -291,14 +298,8 @@ function build(rows: CatalogRow[], bySeq: Map<string, PendingFinding>): PendingF
           increment: row.increment,
           minValue: row.min_value,
           maxValue: row.max_value,
-          dataMax: null,
-          nextValue: '',
-          lag: '0',
-          status: 'ok',
-          exhaustionPercent: 0,
-          exhaustion: 'ok',
           cycle: row.cycle,
-        },
+        }),
         seqOid: row.seq_oid,
         seqRelation: qualified(row.seq_schema, row.seq_name),
         seqReadable: row.seq_readable,
@@ -675,7 +676,7 @@ export function scanSqliteSequences(db: SqliteDb, options: { tables?: string[] }
     const column = pk?.name ?? 'rowid';
     const max = db.prepare(`select max(rowid) as m from ${quoteIdent(name)}`).safeIntegers(true).get() as { m: bigint | null };
     const seq = seqByTable.get(name) ?? 0n;
-    const f: SequenceFinding = {
+    const f = unreadFinding({
       sequence: `sqlite_sequence[${name}]`,
       schema: 'main',
       name,
@@ -685,13 +686,7 @@ export function scanSqliteSequences(db: SqliteDb, options: { tables?: string[] }
       increment: '1',
       minValue: '1',
       maxValue: SQLITE_MAX.toString(),
-      dataMax: null,
-      nextValue: '',
-      lag: '0',
-      status: 'ok',
-      exhaustionPercent: 0,
-      exhaustion: 'ok',
-    };
+    });
     evaluateFinding(f);
     if (f.status === 'lagging') {
       f.reason = `sqlite_sequence holds ${seq} but max(${column}) of ${name} is ${f.dataMax}: ids of deleted rows can be reused`;

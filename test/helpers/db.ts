@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
+import { fromUrl, type PostgresTarget } from '../../src/db/target.js';
 
 /** Integration suites use this instead of describe: it skips, visibly, when no server could be had. */
 export const describeDb: typeof describe = (inject('skipReason') ? describe.skip : describe) as typeof describe;
@@ -70,4 +71,11 @@ export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+/** The target healfix would resolve for a URL, for tests that open connections through src/db. */
+export function pgTarget(url: string): PostgresTarget {
+  const target = fromUrl(url, '--database-url');
+  if (target.kind !== 'postgres') throw new Error('expected a postgres:// URL');
+  return target;
 }

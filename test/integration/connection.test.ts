@@ -1,15 +1,8 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.js';
-import { fromUrl, type PostgresTarget } from '../../src/db/target.js';
 import { ConnectionError } from '../../src/errors.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
-
-function pgTarget(url: string): PostgresTarget {
-  const target = fromUrl(url, '--database-url');
-  if (target.kind !== 'postgres') throw new Error('expected postgres');
-  return target;
-}
+import { createTestDatabase, describeDb, type TestDatabase, pgTarget } from '../helpers/db.js';
 
 describeDb('connecting', () => {
   let db: TestDatabase;

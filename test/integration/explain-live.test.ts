@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkConstraint, checkLive, findConstraint, liveCheckFor } from '../../src/checks/explain-live.js';
 import { openPostgres, type PostgresDatabase } from '../../src/db/postgres.js';
-import { fromUrl, type PostgresTarget } from '../../src/db/target.js';
 import { explainText } from '../../src/explain/recognise.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
-
-function pgTarget(url: string): PostgresTarget {
-  const target = fromUrl(url, '--database-url');
-  if (target.kind !== 'postgres') throw new Error('expected postgres');
-  return target;
-}
+import { createTestDatabase, describeDb, type TestDatabase, pgTarget } from '../helpers/db.js';
 
 const PASTE = '[ERROR 849e6587] register: duplicate key value violates unique constraint "notifications_pkey"\nDETAIL:  Key (id)=(1) already exists.';
 

@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { scanSequences, sequencesCheckResult, type ScanSequencesResult, type SequenceFinding } from '../../src/checks/sequences.js';
 import { openPostgres, type PostgresDatabase } from '../../src/db/postgres.js';
-import { fromUrl, type PostgresTarget } from '../../src/db/target.js';
 import { fixSequences, planSequenceFix } from '../../src/fix/sequences.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
-
-function pgTarget(url: string): PostgresTarget {
-  const target = fromUrl(url, '--database-url');
-  if (target.kind !== 'postgres') throw new Error('expected postgres');
-  return target;
-}
+import { createTestDatabase, describeDb, type TestDatabase, pgTarget } from '../helpers/db.js';
 
 // Every catalog shape a sequence can feed a column through, each in its own tables.
 const SCHEMA = `
