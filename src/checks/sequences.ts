@@ -362,60 +362,75 @@ function makeBatches(pending: PendingFinding[], size: number): PendingFinding[][
  * 0.9 s through queries). Both are built in and read-only, so standbys work too.
  */
 function batchSql(batch: PendingFinding[], fastSequences: boolean): string {
-  const values: string[] = [];
+  const groups: string[] = [];
   const seqTags: number[] = [];
   const seqOids: string[] = [];
+  let columns: string[] = [];
+  const flush = () => {
+    if (columns.length) groups.push(`(${groups.length}, ${quoteLiteral(`select ${columns.join(', ')}`)})`);
+    columns = [];
+  };
   batch.forEach((p, tag) => {
-    const columns: string[] = [];
-    const readSequenceHere = p.seqReadable && !fastSequences;
     if (p.seqReadable && fastSequences) {
       seqTags.push(tag);
       seqOids.push(p.seqOid);
+    } else if (p.seqReadable) {
+      // A scalar subquery, not a join: ten sequences in one FROM send the planner through its join search.
+      columns.push(`(select last_value::text || ',' || is_called::text from ${p.seqRelation}) as f${tag}_s`);
     }
-    if (readSequenceHere) columns.push('s.last_value::text as s', 's.is_called as called');
-    for (const r of p.reads) columns.push(`(${r.sql}) as m${r.index}`);
-    if (columns.length === 0) return;
-    values.push(`(${tag}, ${quoteLiteral(`select ${columns.join(', ')}${readSequenceHere ? ` from ${p.seqRelation} s` : ''}`)})`);
+    for (const r of p.reads) columns.push(`(${r.sql}) as f${tag}_m${r.index}`);
+    if ((tag + 1) % FINDINGS_PER_QUERY === 0) flush();
   });
+  flush();
   const parts: string[] = [];
-  if (values.length) {
-    parts.push(`select b.f, query_to_xml(b.q, false, true, '')::text as x, null::text as v, null::bool as is_called from (values ${values.join(', ')}) as b(f, q)`);
+  if (groups.length) {
+    parts.push(`select b.g, query_to_xml(b.q, false, true, '')::text as x, null::int as f, null::text as v, null::bool as is_called from (values ${groups.join(', ')}) as b(g, q)`);
   }
   if (seqOids.length) {
     parts.push(
-      `select u.f, null::text, d.last_value::text, d.is_called from unnest('{${seqTags.join(',')}}'::int[], '{${seqOids.join(',')}}'::oid[]) as u(f, seqid) cross join lateral pg_get_sequence_data(u.seqid::regclass) d`,
+      `select null::int, null::text, u.f, d.last_value::text, d.is_called from unnest('{${seqTags.join(',')}}'::int[], '{${seqOids.join(',')}}'::oid[]) as u(f, seqid) cross join lateral pg_get_sequence_data(u.seqid::regclass) d`,
     );
   }
   return parts.join('\nunion all\n');
 }
 
-interface BatchRow {
+/** Findings read by one query inside query_to_xml(): fewer server-side plans than one each (~20 % faster). */
+const FINDINGS_PER_QUERY = 10;
+
+/** One value read: the sequence's state (c = -1) or consumer c's max, for finding f of the batch. */
+interface ReadRow {
   f: number;
-  /** query_to_xml() output, one <row> with an element per non-null column: <s>41</s><called>true</called><m0>41</m0>. */
+  c: number;
+  v: string | null;
+  is_called: boolean | null;
+}
+
+interface BatchRow {
+  /** query_to_xml() output, one <row> with an element per non-null column: <f3_s>41,true</f3_s><f3_m0>41</f3_m0>. */
   x: string | null;
+  /** pg_get_sequence_data() rows: the finding's index in the batch and the sequence state. */
+  f: number | null;
   v: string | null;
   is_called: boolean | null;
 }
 
 function readRows(rows: BatchRow[]): ReadRow[] {
   const out: ReadRow[] = [];
-  for (const { f, x, v, is_called } of rows) {
+  for (const { x, f, v, is_called } of rows) {
     if (x === null) {
-      out.push({ f, c: -1, v, is_called });
+      out.push({ f: Number(f), c: -1, v, is_called });
       continue;
     }
-    const fields = new Map([...x.matchAll(/<(s|called|m\d+)>([^<]*)<\/\1>/g)].map((m) => [m[1]!, m[2]!]));
-    if (fields.has('s')) out.push({ f, c: -1, v: fields.get('s')!, is_called: fields.get('called') === 'true' });
-    for (const [name, value] of fields) if (name.startsWith('m')) out.push({ f, c: Number(name.slice(1)), v: value, is_called: null });
+    for (const [, tag, name, value] of x.matchAll(/<f(\d+)_(s|m\d+)>([^<]*)<\/f\1_\2>/g)) {
+      if (name === 's') {
+        const [last, called] = value!.split(',');
+        out.push({ f: Number(tag), c: -1, v: last!, is_called: called === 'true' });
+      } else {
+        out.push({ f: Number(tag), c: Number(name!.slice(1)), v: value!, is_called: null });
+      }
+    }
   }
   return out;
-}
-
-interface ReadRow {
-  f: number;
-  c: number;
-  v: string | null;
-  is_called: boolean | null;
 }
 
 /** Reads one batch; false when it had to fall back to one sequence at a time. */
