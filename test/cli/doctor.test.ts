@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
@@ -34,5 +37,46 @@ describeDb('healfix doctor', () => {
     await db.query('drop table secret_stuff');
     await db.query(`revoke connect on database ${db.name} from healfix_doctor_ro`);
     await db.query('drop role healfix_doctor_ro');
+  });
+});
+
+describeDb('finding the database like the app does', () => {
+  let db: TestDatabase;
+  const password = 'pgpass-only-secret-77';
+  const role = `healfix_env_${Math.random().toString(36).slice(2, 8)}`;
+  beforeAll(async () => {
+    db = await createTestDatabase('doctor_env');
+    await db.query(`create role ${role} login password '${password}'`);
+    await db.query(`grant connect on database ${db.name} to ${role}`);
+  });
+  afterAll(async () => {
+    await db.drop();
+    await db.query(`drop role if exists ${role}`).catch(() => {});
+  });
+
+  it("reads the app's .env (DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) and says so, password masked", async () => {
+    const u = new URL(db.urlFor(role, password));
+    const dir = mkdtempSync(join(tmpdir(), 'healfix-app-'));
+    writeFileSync(join(dir, '.env'), `DB_HOST=${u.hostname}\nDB_PORT=${u.port}\nDB_NAME=${db.name}\nDB_USER=${role}\nDB_PASSWORD=${password}\nSECRET_KEY=x\n`);
+    const result = await runCli(['doctor'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Database: postgres://${role}:****@${u.hostname}:${u.port}/${db.name} (from .env)`);
+    expect(result.stdout + result.stderr).not.toContain(password);
+  });
+
+  it('uses PG* variables with the password from a pgpass file', async () => {
+    const u = new URL(db.urlFor(role, password));
+    const dir = mkdtempSync(join(tmpdir(), 'healfix-pgpass-'));
+    const passfile = join(dir, 'pgpass');
+    writeFileSync(passfile, `${u.hostname}:${u.port}:${db.name}:${role}:${password}\n`, { mode: 0o600 });
+    const result = await runCli(['doctor', '--json'], {
+      cwd: dir,
+      env: { PGHOST: u.hostname, PGPORT: u.port, PGDATABASE: db.name, PGUSER: role, PGPASSFILE: passfile },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.target).toEqual({ kind: 'postgres', source: 'PG* environment', display: `postgres://${role}@${u.hostname}:${u.port}/${db.name}` });
+    expect(result.stdout).not.toContain(password);
   });
 });
