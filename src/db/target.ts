@@ -94,7 +94,7 @@ export function fromUrl(raw: string, source: TargetSource, cwd = process.cwd()):
   }
   let parsed: ReturnType<typeof parsePgUrl>;
   try {
-    parsed = parsePgUrl(url);
+    parsed = parsePgUrl(withLibpqSslModes(url));
   } catch {
     throw new ConfigError(`cannot parse database URL "${maskUrl(url)}"`);
   }
@@ -112,7 +112,7 @@ export function fromUrl(raw: string, source: TargetSource, cwd = process.cwd()):
     database,
     user: parsed.user ?? undefined,
     password: parsed.password ?? undefined,
-    connectionString: url,
+    connectionString: withLibpqSslModes(url),
     display: maskUrl(url),
   };
 }
@@ -164,6 +164,15 @@ function fromEnvFile(file: string, cwd: string): DatabaseTarget {
   }
   if (values.DATABASE_URL) return fromUrl(values.DATABASE_URL, '.env', cwd);
   throw new ConfigError(`${file} has no DB_HOST/DB_NAME or DATABASE_URL`, { hint: NO_TARGET_HINT });
+}
+
+/**
+ * sslmode means what libpq says it means (require: encrypt, do not verify), as for psql and the app's
+ * own driver; without uselibpqcompat, pg treats require as verify-full and prints a long warning.
+ */
+function withLibpqSslModes(url: string): string {
+  if (!/[?&]sslmode=/i.test(url) || /[?&]uselibpqcompat=/i.test(url)) return url;
+  return `${url}&uselibpqcompat=true`;
 }
 
 function sqliteTarget(path: string, source: TargetSource): SqliteTarget {

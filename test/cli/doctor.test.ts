@@ -79,4 +79,18 @@ describeDb('finding the database like the app does', () => {
     expect(doc.target).toEqual({ kind: 'postgres', source: 'PG* environment', display: `postgres://${role}@${u.hostname}:${u.port}/${db.name}` });
     expect(result.stdout).not.toContain(password);
   });
+
+  it('honours sslmode in the URL: require against a server without TLS fails in one line, exit 2', async () => {
+    const u = new URL(db.urlFor(role, password));
+    u.searchParams.set('sslmode', 'require');
+    const result = await runCli(['doctor', '-d', u.toString()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^healfix: cannot connect to .*: .*(SSL|TLS|ssl)/);
+    // libpq meaning of sslmode, and none of pg's multi-line SECURITY WARNING about its own meaning.
+    expect(result.stderr).not.toContain('Warning');
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toContain(password);
+  });
 });
+
