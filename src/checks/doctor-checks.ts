@@ -1,6 +1,7 @@
 import type { DoctorCheck } from './doctor.js';
 import { inspectRateLimits, rateLimitsCheckResult } from './rate-limits.js';
-import { scanSequences, scanSqliteSequences, sequencesCheckResult } from './sequences.js';
+import { scanSequences, sequencesCheckResult } from './sequences.js';
+import { scanSqliteSequences } from './sequences-sqlite.js';
 import { inspectTempRegistrations, tempRegistrationsCheckResult } from './temp-registrations.js';
 
 /** The database checks `doctor` runs after the server facts, in report order. */

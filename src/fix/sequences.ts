@@ -3,7 +3,8 @@ import type { PostgresDatabase } from '../db/postgres.js';
 import { qualified, quoteLiteral, withClient } from '../db/postgres.js';
 import { describePgError, pgFields, SQLSTATE } from '../db/pg-errors.js';
 import type { SqliteDb } from '../db/sqlite.js';
-import { consumerReadSql, evaluateFinding, scanSqliteSequences, type SequenceFinding } from '../checks/sequences.js';
+import { consumerReadSql, evaluateFinding, type SequenceFinding } from '../checks/sequences.js';
+import { scanSqliteSequences } from '../checks/sequences-sqlite.js';
 
 /**
  * Repairs lagging sequences. Each sequence gets its own short transaction: its consumer tables are locked

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanSqliteSequences } from '../../src/checks/sequences.js';
+import { scanSqliteSequences } from '../../src/checks/sequences-sqlite.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { fixSqliteSequences } from '../../src/fix/sequences.js';
 

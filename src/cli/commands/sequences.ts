@@ -53,7 +53,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
           onProgress: (done, total) => progress.update(`Reading sequences… ${done}/${total}`),
         });
       } else {
-        const { scanSqliteSequences } = await import('../../checks/sequences.js');
+        const { scanSqliteSequences } = await import('../../checks/sequences-sqlite.js');
         result = scanSqliteSequences(db.sqlite, { tables: flags.table });
       }
     } finally {
@@ -111,7 +111,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
       } else {
         const { openSqlite } = await import('../../db/sqlite.js');
         const { fixSqliteSequences } = await import('../../fix/sequences.js');
-        const { scanSqliteSequences } = await import('../../checks/sequences.js');
+        const { scanSqliteSequences } = await import('../../checks/sequences-sqlite.js');
         const writable = openSqlite(db.target, { write: true });
         try {
           outcomes = fixSqliteSequences(writable, lagging);
