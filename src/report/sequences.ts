@@ -35,8 +35,10 @@ export function renderSequencesReport(write: Write, input: SequencesReportInput)
     write(`${noMatchText(input.filters)}\n`);
     return;
   }
-  const shown = input.all ? result.findings : result.findings.filter(isProblem);
+  const listed = input.all ? result.findings : result.findings.filter(isProblem);
+  const { shown, more } = capped(listed);
   if (shown.length) write(findingsTable(shown));
+  if (more) write(chalk.dim(`… and ${more} more (every one: healfix sequences --json)\n`));
   write(`${summaryStyled(result)}\n`);
 }
 
@@ -169,6 +171,16 @@ function jsonFinding(f: SequenceFinding): Record<string, unknown> {
   };
 }
 
+/**
+ * Tables in a terminal stop at this many rows: 10,000 rows are unreadable and cli-table3 takes half a
+ * minute to lay them out. The summary lines still count everything, and --json lists everything.
+ */
+export const MAX_TABLE_ROWS = 50;
+
+function capped<T>(items: T[]): { shown: T[]; more: number } {
+  return { shown: items.slice(0, MAX_TABLE_ROWS), more: Math.max(0, items.length - MAX_TABLE_ROWS) };
+}
+
 /** The plan shown before asking: sequence, next value now -> after, and the SQL. */
 export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean } = {}): void {
   if (!plan.length) {
@@ -181,8 +193,10 @@ export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sq
     style: { head: [], border: [] },
     wordWrap: true,
   });
-  for (const p of plan) table.push([p.finding.sequence, p.finding.nextValue, p.after, p.sql]);
+  const { shown, more } = capped(plan);
+  for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue, p.after, p.sql]);
   write(`${table.toString()}\n`);
+  if (more) write(chalk.dim(`… and ${more} more sequences, each repaired the same way (every one: --json)\n`));
   write(chalk.dim('Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n'));
 }
 
@@ -193,11 +207,14 @@ export function renderFixOutcomes(write: Write, outcomes: SequenceFixOutcome[], 
     style: { head: [], border: [] },
     wordWrap: true,
   });
-  for (const o of outcomes) {
+  // What did not work comes first, so a cap never hides a failure behind a screen of successes.
+  const { shown, more } = capped([...outcomes.filter((o) => o.status !== 'fixed'), ...outcomes.filter((o) => o.status === 'fixed')]);
+  for (const o of shown) {
     table.push([o.sequence, o.before, o.after, outcomeCell(o)]);
     if (o.reason && o.status !== 'fixed') table.push([{ colSpan: 4, content: chalk.dim(`↳ ${o.reason}`) }]);
   }
   if (outcomes.length) write(`${table.toString()}\n`);
+  if (more) write(chalk.dim(`… and ${more} more (every one: --json)\n`));
   const fixed = outcomes.filter((o) => o.status === 'fixed').length;
   const failed = outcomes.filter((o) => ['lock-timeout', 'permission-denied', 'error', 'unfixable'].includes(o.status)).length;
   if (options.interrupted) {

@@ -83,6 +83,19 @@ describe('sequences reporters', () => {
     expect(summaryLine({ ...result, findings: [] , checked: 46 })).toBe('no lagging sequences (46 checked)');
   });
 
+  it('stops a long table at 50 rows and says how many more there are, while the summary counts them all', () => {
+    const many = Array.from({ length: 120 }, (_, i) => finding({ data: ['12'], sequence: `public.t${i}_id_seq` }));
+    const out = bufferWriter();
+    renderSequencesReport(out.write, { target, result: { findings: many, checked: 120, skipped: 0, durationMs: 3 } });
+    const text = out.text();
+    expect(text).toContain('public.t49_id_seq');
+    expect(text).not.toContain('public.t50_id_seq');
+    expect(text).toContain('… and 70 more (every one: healfix sequences --json)');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('120 lagging sequences in 1 schema (120 checked)');
+    const doc = JSON.parse(sequencesJson({ target, result: { findings: many, checked: 120, skipped: 0, durationMs: 3 } }));
+    expect(doc.findings).toHaveLength(120);
+  });
+
   it('says plainly when a filter matched nothing', () => {
     const out = bufferWriter();
     renderSequencesReport(out.write, { target, result: { findings: [], checked: 0, skipped: 0, durationMs: 1 }, filters: { tables: ['nope'] } });
