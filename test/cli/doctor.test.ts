@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, describeDb, dropRole, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 
 describeDb('healfix doctor', () => {
@@ -51,7 +51,7 @@ describeDb('finding the database like the app does', () => {
   });
   afterAll(async () => {
     await db.drop();
-    await db.query(`drop role if exists ${role}`).catch(() => {});
+    await dropRole(role);
   });
 
   it("reads the app's .env (DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) and says so, password masked", async () => {

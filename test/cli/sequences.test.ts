@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, describeDb, dropRole, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 
 const PASSWORD = 'Sup3r-s3cret-pw';
@@ -20,13 +20,7 @@ describeDb('healfix sequences (binary)', () => {
   });
   afterAll(async () => {
     await tdb?.drop();
-    await tdb?.query(`drop role if exists ${role}`).catch(() => {});
-    const { default: pg } = await import('pg');
-    const { adminUrl } = await import('../helpers/db.js');
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`drop role if exists ${role}`).catch(() => {});
-    await admin.end();
+    await dropRole(role);
   });
   beforeEach(async () => {
     await tdb.query(`drop schema if exists public cascade; create schema public`);

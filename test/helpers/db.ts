@@ -79,3 +79,14 @@ export function pgTarget(url: string): PostgresTarget {
   if (target.kind !== 'postgres') throw new Error('expected a postgres:// URL');
   return target;
 }
+
+/** Roles are cluster-wide, so they outlive a test file's database: drop them through the admin URL. */
+export async function dropRole(role: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`drop role if exists "${role.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { scanSequences } from '../../src/checks/sequences.js';
 import { openPostgres, type PostgresDatabase } from '../../src/db/postgres.js';
 import { fixSequences } from '../../src/fix/sequences.js';
-import { createTestDatabase, describeDb, type TestDatabase, pgTarget } from '../helpers/db.js';
+import { createTestDatabase, describeDb, dropRole, type TestDatabase, pgTarget } from '../helpers/db.js';
 
 describeDb('healfix sequences: safety, privileges, scale', () => {
   let tdb: TestDatabase;
@@ -17,12 +17,7 @@ describeDb('healfix sequences: safety, privileges, scale', () => {
     await db?.close();
     await tdb?.query(`drop owned by ${role}`).catch(() => {});
     await tdb?.drop();
-    const { default: pg } = await import('pg');
-    const { adminUrl } = await import('../helpers/db.js');
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`drop role if exists ${role}`).catch(() => {});
-    await admin.end();
+    await dropRole(role);
   });
 
   it("repairs the seed report's four tables; a plain insert then succeeds; a second run changes nothing", async () => {
