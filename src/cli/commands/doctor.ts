@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { EXIT, type ExitCode } from '../../errors.js';
-import { addConnectionOptions, addJsonOption, type ConnectionFlags, type OutputFlags } from '../options.js';
+import { addConnectionOptions, addJsonOption, targetOptionsFrom, type ConnectionFlags, type OutputFlags } from '../options.js';
 import { commandAction } from '../run.js';
 
 interface DoctorFlags extends ConnectionFlags, OutputFlags {
@@ -21,17 +21,18 @@ export function registerDoctor(program: Command): void {
 }
 
 async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
-  const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { findTarget }, { targetOptionsFrom }, { startProgress }] = await Promise.all([
+  const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
     import('../../db/open.js'),
     import('../../checks/doctor.js'),
     import('../../checks/doctor-checks.js'),
     import('../../db/target.js'),
-    import('../options.js'),
     import('../spinner.js'),
+    import('../../report/doctor.js'),
+    import('../../report/io.js'),
   ]);
-  // With only --url and no database anywhere, doctor still replays the registration.
-  const target = flags.url && !flags.databaseUrl ? findTarget(targetOptionsFrom(flags)) : undefined;
-  const db = flags.url && !flags.databaseUrl && !target ? undefined : await openFromFlags(flags, { target });
+  // With --url, doctor runs even where no database is configured: it then only replays the registration.
+  const target = flags.url ? findTarget(targetOptionsFrom(flags)) : undefined;
+  const db = flags.url && !target ? undefined : await openFromFlags(flags, { target });
   const extraChecks = flags.url ? [async () => (await import('../../checks/doctor-register-test.js')).registerTestCheck(flags.url!, db)] : [];
   const progress = await startProgress('checking', { json: flags.json });
   try {
@@ -43,15 +44,8 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
       appUrl: flags.url,
     });
     progress.stop();
-    if (flags.json) {
-      const { doctorJson } = await import('../../report/doctor.js');
-      const { writeStdout } = await import('../../report/io.js');
-      writeStdout(doctorJson(result, db?.target, flags.failOn));
-    } else {
-      const { reportDoctorHuman } = await import('../../report/doctor.js');
-      const { writeStdout } = await import('../../report/io.js');
-      reportDoctorHuman(writeStdout, result, db?.target, flags.failOn);
-    }
+    if (flags.json) writeStdout(report.doctorJson(result, db?.target, flags.failOn));
+    else report.reportDoctorHuman(writeStdout, result, db?.target, flags.failOn);
     return doctorPassed(result, flags.failOn) ? EXIT.OK : EXIT.PROBLEMS;
   } finally {
     progress.stop();
