@@ -228,7 +228,8 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
   await Promise.all(
     Array.from({ length: workers }, () =>
       withClient(db, async (client) => {
-        // A batch over big unindexed tables can cross jit_above_cost; compiling a 200-part plan costs seconds.
+        // A read of big unindexed tables can cross jit_above_cost, and compiling costs more than the read.
+        // Set for the session (not per transaction: one transaction over all batches would hold every lock).
         await client.query('set jit = off');
         while (next < batches.length) {
           const batch = batches[next++]!;
