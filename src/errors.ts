@@ -38,3 +38,15 @@ export class MissingDriverError extends HealfixError {}
 export function isHealfixError(error: unknown): error is HealfixError {
   return error instanceof HealfixError;
 }
+
+const JSON_WRITTEN = Symbol('healfix.jsonWritten');
+
+/** Marks an error whose --json document the command already closed itself (a streamed document). */
+export function markJsonWritten<T>(error: T): T {
+  if (error && typeof error === 'object') (error as Record<symbol, unknown>)[JSON_WRITTEN] = true;
+  return error;
+}
+
+export function isJsonWritten(error: unknown): boolean {
+  return Boolean(error && typeof error === 'object' && (error as Record<symbol, unknown>)[JSON_WRITTEN]);
+}

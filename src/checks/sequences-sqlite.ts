@@ -1,6 +1,6 @@
 import type { SqliteDb } from '../db/sqlite.js';
 import { quoteIdent } from '../db/quote.js';
-import { evaluateFinding, unreadFinding, type ScanSequencesResult, type SequenceFinding } from './sequences.js';
+import { evaluateFinding, resultOf, unreadFinding, type ScanSequencesResult, type SequenceFinding } from './sequences.js';
 
 // SQLite's counterpart of the sequences check: sqlite_sequence against max(rowid) of each AUTOINCREMENT table.
 
@@ -43,10 +43,5 @@ export function scanSqliteSequences(db: SqliteDb, options: { tables?: string[] }
     }
     findings.push(f);
   }
-  return {
-    findings,
-    checked: findings.length,
-    skipped: 0,
-    durationMs: Math.round(performance.now() - started),
-  };
+  return resultOf(findings, Math.round(performance.now() - started));
 }

@@ -1,6 +1,6 @@
 import type { PostgresDatabase, Queryable } from '../db/postgres.js';
 import { qualified, quoteIdent, quoteLiteral, withClient } from '../db/postgres.js';
-import { describePgError } from '../db/pg-errors.js';
+import { describePgError, isLostConnection } from '../db/pg-errors.js';
 import type { CheckResult, Finding } from './types.js';
 
 /**
@@ -18,6 +18,15 @@ export interface ScanSequencesOptions {
   /** Relations (sequences + tables) read per statement; keeps lock use far below max_locks_per_transaction. */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with each finding as soon as it and every finding sorted before it are read, in the order of
+   * the report (sequence schema, name). With keepFindings: false the result holds none of them, so a
+   * caller that streams them out keeps memory flat however many tables there are.
+   */
+  onFinding?: (finding: SequenceFinding) => void;
+  keepFindings?: boolean;
+  /** Discovery rows per fetch (default 1,000); small values let tests cross fetch boundaries cheaply. */
+  fetchRows?: number;
 }
 
 export type ConsumerKind = 'serial' | 'identity' | 'default' | 'autoincrement';
@@ -66,10 +75,12 @@ export interface SequenceFinding {
 }
 
 export interface ScanSequencesResult {
+  /** Every finding, unless the scan ran with keepFindings: false (then empty; the tally still counts all). */
   findings: SequenceFinding[];
   /** Sequences examined (skipped included). */
   checked: number;
   skipped: number;
+  tally: SequenceTally;
   durationMs: number;
   /** Statements the reads took, and how many of them failed and were re-read one sequence at a time. */
   batches?: number;
@@ -182,23 +193,48 @@ interface PendingFinding {
   reads: { index: number; sql: string }[];
 }
 
+/** Discovery rows in report order; sequences' rows are adjacent, so a sequence is complete once the next starts. */
+const ORDERED_DISCOVERY_SQL = `select * from (${DISCOVERY_SQL}) d
+order by d.seq_schema collate "C", d.seq_name collate "C", d.table_schema collate "C", d.table_name collate "C", d.column_name collate "C"`;
+
+/** Rows fetched per round trip from the discovery cursor: enough for five batches, little to hold. */
+const FETCH_ROWS = 1000;
+
+interface DiscoveryCursor {
+  /** Sequence-fed columns found (rows, before filters). */
+  total: number;
+  fetch(): Promise<CatalogRow[]>;
+  close(): Promise<void>;
+}
+
 /**
- * Runs the discovery query with hash joins only and no JIT. Catalog statistics are often stale right
- * after thousands of tables are created (autovacuum has not analyzed pg_class/pg_depend yet): the planner
- * then estimates one row and picks nested loops, which took 27 s on PostgreSQL 15 for 10,000 tables where
- * hash joins take 0.3 s; the same misestimate crosses jit_above_cost and compiles for a second more.
+ * Runs the discovery query once into a cursor that outlives its transaction (WITH HOLD: the server keeps
+ * the result, so this session can go on to read tables between fetches without one transaction piling up
+ * a lock per table), then hands the rows out a thousand at a time: the client never holds all of them.
+ * JIT is off for the session (see scanSequences): catalog statistics are often stale right after thousands
+ * of tables are created, and the misestimate crossed jit_above_cost and compiled for a second more.
  */
-async function discover(db: PostgresDatabase): Promise<CatalogRow[]> {
-  return withClient(db, async (client) => {
-    await client.query('begin');
-    try {
-      await client.query('set local jit = off');
-      const { rows } = await client.query<CatalogRow>(DISCOVERY_SQL);
-      return rows;
-    } finally {
-      await client.query('rollback').catch(() => {});
-    }
-  });
+async function openDiscovery(client: Queryable, fetchRows: number): Promise<DiscoveryCursor> {
+  await client.query('begin');
+  try {
+    await client.query(`declare healfix_discovery scroll cursor with hold for ${ORDERED_DISCOVERY_SQL}`);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  }
+  const moved = await client.query('move forward all in healfix_discovery');
+  await client.query('move absolute 0 in healfix_discovery');
+  let open = true;
+  return {
+    total: moved.rowCount ?? 0,
+    fetch: async () => (await client.query<CatalogRow>(`fetch forward ${fetchRows} from healfix_discovery`)).rows,
+    close: async () => {
+      if (!open) return;
+      open = false;
+      await client.query('close healfix_discovery').catch(() => {});
+    },
+  };
 }
 
 type KnownFields = 'sequence' | 'schema' | 'name' | 'consumers' | 'lastValue' | 'isCalled' | 'increment' | 'minValue' | 'maxValue';
@@ -208,52 +244,149 @@ export function unreadFinding(fields: Pick<SequenceFinding, KnownFields> & Parti
   return { dataMax: null, nextValue: '', lag: '0', status: 'ok', exhaustionPercent: 0, exhaustion: 'ok', ...fields };
 }
 
-/** Scans every sequence-fed column: discovery in one query, then batched reads over `concurrency` connections. */
+/**
+ * Scans every sequence-fed column: discovery in one query, read through a cursor, and batched reads of
+ * the sequences and the maxima over `concurrency` connections as the rows arrive.
+ */
 export async function scanSequences(db: PostgresDatabase, options: ScanSequencesOptions = {}): Promise<ScanSequencesResult> {
   const started = performance.now();
   const fastSequences = db.serverVersionNum >= 180000;
-  const concurrency = options.concurrency ?? 2;
-  const rows = await discover(db);
-  // Sorted here, not in SQL: sorting 10,000 rows of names spills to disk at the default work_mem.
-  rows.sort((a, b) => cmp(a.seq_schema, b.seq_schema) || cmp(a.seq_name, b.seq_name) || cmp(a.table_schema, b.table_schema) || cmp(a.table_name, b.table_name) || cmp(a.column_name, b.column_name));
-  const pending = groupFindings(rows, options);
-  const total = pending.length;
-  let done = 0;
-  options.onProgress?.(0, total);
-
-  const batches = makeBatches(pending, options.batchSize ?? 200);
-  const workers = Math.max(1, Math.min(concurrency, batches.length));
-  let next = 0;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const tally = emptyTally();
+  const keep = options.keepFindings ?? true;
+  const kept: SequenceFinding[] = [];
+  const emit = inReportOrder((batch) => {
+    for (const p of batch) {
+      addToTally(tally, p.finding);
+      if (keep) kept.push(p.finding);
+      options.onFinding?.(p.finding);
+    }
+  });
+  let batches = 0;
   let fallbacks = 0;
-  await Promise.all(
-    Array.from({ length: workers }, () =>
-      withClient(db, async (client) => {
-        // A read of big unindexed tables can cross jit_above_cost, and compiling costs more than the read.
-        // Set for the session (not per transaction: one transaction over all batches would hold every lock).
-        await client.query('set jit = off');
-        while (next < batches.length) {
-          const batch = batches[next++]!;
-          if (!(await readBatch(client, batch, fastSequences))) fallbacks++;
-          done += batch.length;
-          options.onProgress?.(done, total);
-        }
-      }),
-    ),
-  );
 
-  const findings = pending.map((p) => p.finding);
+  const work = async (client: Queryable, source: BatchSource) => {
+    for (let item = await source.next(); item; item = await source.next()) {
+      if (!(await readBatch(client, item.batch, fastSequences))) fallbacks++;
+      emit(item.index, item.batch);
+      done += item.rows;
+      options.onProgress?.(done, source.total);
+    }
+  };
+  let done = 0;
+
+  await withClient(db, async (owner) => {
+    // A read of big unindexed tables can cross jit_above_cost, and compiling costs more than the read.
+    // Set for the session (not per transaction: one transaction over all batches would hold every lock).
+    await owner.query('set jit = off');
+    const fetchRows = Math.max(1, options.fetchRows ?? FETCH_ROWS);
+    const cursor = await openDiscovery(owner, fetchRows);
+    try {
+      const source = new BatchSource(cursor, fetchRows, rowFilter(options), options.batchSize ?? 200);
+      options.onProgress?.(0, cursor.total);
+      const helpers = Math.min(concurrency - 1, Math.ceil(cursor.total / 50));
+      await Promise.all([
+        work(owner, source),
+        ...Array.from({ length: helpers }, () =>
+          withClient(db, async (client) => {
+            await client.query('set jit = off');
+            await work(client, source);
+          }),
+        ),
+      ]);
+      batches = source.batchCount;
+      if (done < cursor.total) options.onProgress?.(cursor.total, cursor.total);
+    } finally {
+      await cursor.close();
+    }
+  });
+
   return {
-    findings,
-    checked: findings.length,
-    skipped: findings.filter((f) => f.status === 'skipped').length,
+    findings: kept,
+    checked: tally.checked,
+    skipped: tally.skipped,
+    tally,
     durationMs: Math.round(performance.now() - started),
-    batches: batches.length,
+    batches,
     fallbacks,
   };
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Calls `emit` for batch 0, 1, 2… in that order, however the connections finish them; then lets them go. */
+function inReportOrder(emit: (batch: PendingFinding[]) => void): (index: number, batch: PendingFinding[]) => void {
+  const waiting = new Map<number, PendingFinding[]>();
+  let next = 0;
+  return (index, batch) => {
+    waiting.set(index, batch);
+    for (let ready = waiting.get(next); ready; ready = waiting.get(next)) {
+      waiting.delete(next++);
+      emit(ready);
+    }
+  };
+}
+
+/**
+ * Turns discovery rows into batches of whole findings, fetching more rows only when a connection asks
+ * for work and none is queued. The last sequence of a fetch may go on in the next one, so it is held
+ * back until the next sequence (or the end) shows up.
+ */
+class BatchSource {
+  readonly total: number;
+  batchCount = 0;
+  /** rows: discovery rows this batch accounts for in progress (its consumers, and filtered-out rows before it). */
+  private queue: { index: number; batch: PendingFinding[]; rows: number }[] = [];
+  private carry: CatalogRow[] = [];
+  private uncounted = 0;
+  private ended = false;
+  private fetching: Promise<void> | undefined;
+
+  constructor(
+    private readonly cursor: DiscoveryCursor,
+    private readonly fetchRows: number,
+    private readonly matches: (row: CatalogRow) => boolean,
+    private readonly batchSize: number,
+  ) {
+    this.total = cursor.total;
+  }
+
+  async next(): Promise<{ index: number; batch: PendingFinding[]; rows: number } | undefined> {
+    while (!this.queue.length && !this.ended) {
+      // One fetch at a time; whoever arrives while it runs waits for the same one.
+      this.fetching ??= this.fill().finally(() => (this.fetching = undefined));
+      await this.fetching;
+    }
+    return this.queue.shift();
+  }
+
+  private async fill(): Promise<void> {
+    const rows = await this.cursor.fetch();
+    if (rows.length < this.fetchRows) this.ended = true;
+    let group = this.carry;
+    const groups: CatalogRow[][] = [];
+    for (const row of rows) {
+      if (group.length && group[0]!.seq_oid !== row.seq_oid) {
+        groups.push(group);
+        group = [];
+      }
+      group.push(row);
+    }
+    if (this.ended) {
+      if (group.length) groups.push(group);
+      this.carry = [];
+    } else {
+      this.carry = group;
+    }
+    const pending: PendingFinding[] = [];
+    for (const g of groups) {
+      if (g.some(this.matches)) pending.push(...build(g, new Map()));
+      else this.uncounted += g.length;
+    }
+    for (const batch of makeBatches(pending, this.batchSize)) {
+      const rows = this.uncounted + batch.reduce((n, p) => n + p.finding.consumers.length, 0);
+      this.uncounted = 0;
+      this.queue.push({ index: this.batchCount++, batch, rows });
+    }
+  }
 }
 
 function rowFilter(options: ScanSequencesOptions): (row: CatalogRow) => boolean {
@@ -275,13 +408,7 @@ function tableMatches(filter: string, schema: string, table: string): boolean {
   return unquote(filter) === table;
 }
 
-/** Builds one pending finding per sequence; a filter match on one consumer keeps every consumer of it. */
-function groupFindings(rows: CatalogRow[], options: ScanSequencesOptions): PendingFinding[] {
-  const matches = rowFilter(options);
-  const wanted = new Set(rows.filter(matches).map((r) => r.seq_oid));
-  return build(rows.filter((r) => wanted.has(r.seq_oid)), new Map());
-}
-
+/** Pending findings for a run of discovery rows, one per sequence; every consumer of it is kept. */
 function build(rows: CatalogRow[], bySeq: Map<string, PendingFinding>): PendingFinding[] {
   for (const row of rows) {
     let p = bySeq.get(row.seq_oid);
@@ -440,7 +567,8 @@ async function readBatch(client: Queryable, batch: PendingFinding[], fastSequenc
     try {
       const { rows } = await client.query<BatchRow>(sql);
       applyRows(batch, readRows(rows));
-    } catch {
+    } catch (error) {
+      if (isLostConnection(error)) throw error;
       // One bad table must not hide the others: read this batch one sequence at a time.
       for (const p of batch) await readOne(client, p, fastSequences);
       return false;
@@ -457,6 +585,7 @@ async function readOne(client: Queryable, p: PendingFinding, fastSequences: bool
       const { rows } = await client.query<BatchRow>(sql);
       applyRows([p], readRows(rows));
     } catch (error) {
+      if (isLostConnection(error)) throw error;
       p.finding.status = 'skipped';
       p.finding.reason = `could not read: ${describePgError(error)}`;
     }
@@ -645,21 +774,59 @@ function pickData(f: SequenceFinding): Record<string, unknown> {
   };
 }
 
-/** "3 lagging sequences in 2 schemas (46 checked)" */
-export function summaryLine(result: ScanSequencesResult): string {
-  const lagging = result.findings.filter((f) => f.status === 'lagging');
-  const unfixable = result.findings.filter((f) => f.status === 'unfixable');
-  const exhausted = result.findings.filter(nearExhaustion);
-  const parts: string[] = [];
-  if (lagging.length) {
-    const schemas = new Set(lagging.map((f) => f.schema));
-    parts.push(`${plural(lagging.length, 'lagging sequence')} in ${plural(schemas.size, 'schema')}`);
+/** What a scan found, counted as findings go by: summaries need no list of findings. */
+export interface SequenceTally {
+  checked: number;
+  skipped: number;
+  lagging: number;
+  unfixable: number;
+  nearExhaustion: number;
+  /** Schemas holding a lagging sequence. */
+  laggingSchemas: Set<string>;
+}
+
+export function emptyTally(): SequenceTally {
+  return { checked: 0, skipped: 0, lagging: 0, unfixable: 0, nearExhaustion: 0, laggingSchemas: new Set() };
+}
+
+export function addToTally(tally: SequenceTally, f: SequenceFinding): void {
+  tally.checked++;
+  if (f.status === 'skipped') tally.skipped++;
+  if (f.status === 'unfixable') tally.unfixable++;
+  if (f.status === 'lagging') {
+    tally.lagging++;
+    tally.laggingSchemas.add(f.schema);
   }
-  if (unfixable.length) parts.push(`${unfixable.length} unfixable`);
-  if (exhausted.length) parts.push(`${exhausted.length} near exhaustion`);
-  if (result.skipped) parts.push(`${result.skipped} skipped`);
+  if (nearExhaustion(f)) tally.nearExhaustion++;
+}
+
+/** A scan result over a list of findings already evaluated (SQLite, tests). */
+export function resultOf(findings: SequenceFinding[], durationMs = 0): ScanSequencesResult {
+  const tally = tallyFindings(findings);
+  return { findings, checked: tally.checked, skipped: tally.skipped, tally, durationMs };
+}
+
+export function tallyFindings(findings: readonly SequenceFinding[]): SequenceTally {
+  const tally = emptyTally();
+  for (const f of findings) addToTally(tally, f);
+  return tally;
+}
+
+/** True when the scan found something `sequences` exits 1 for. */
+export function hasProblems(result: Pick<ScanSequencesResult, 'tally'>): boolean {
+  return result.tally.lagging > 0 || result.tally.unfixable > 0;
+}
+
+/** "3 lagging sequences in 2 schemas (46 checked)" */
+export function summaryLine(result: Pick<ScanSequencesResult, 'tally'>): string {
+  const { tally } = result;
+  const parts: string[] = [];
+  if (tally.lagging) parts.push(`${plural(tally.lagging, 'lagging sequence')} in ${plural(tally.laggingSchemas.size, 'schema')}`);
+  if (tally.unfixable) parts.push(`${tally.unfixable} unfixable`);
+  if (tally.nearExhaustion) parts.push(`${tally.nearExhaustion} near exhaustion`);
+  if (tally.skipped) parts.push(`${tally.skipped} skipped`);
   const head = parts.length ? parts.join(', ') : 'no lagging sequences';
-  return `${head} (${result.checked} checked)`;
+  return `${head} (${tally.checked} checked)`;
 }
 
 function plural(n: number, word: string): string {

@@ -1,4 +1,4 @@
-import { EXIT, isHealfixError, type ExitCode } from '../errors.js';
+import { EXIT, isHealfixError, isJsonWritten, type ExitCode } from '../errors.js';
 import { writeStderr, writeStdout } from '../report/io.js';
 
 /**
@@ -24,6 +24,8 @@ export function commandAction<O extends { json?: boolean }>(
 
 export async function reportError(command: string, error: unknown, json: boolean): Promise<ExitCode> {
   const { chalk } = await import('../report/color.js');
+  // A streamed document already closed itself with the error: stdout must stay one document.
+  if (isJsonWritten(error)) json = false;
   if (isHealfixError(error)) {
     if (json) {
       const { jsonError } = await import('../report/json.js');

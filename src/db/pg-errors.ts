@@ -82,6 +82,26 @@ export function connectionErrorFor(place: string, error: unknown): HealfixError 
   return new ConnectionError(`cannot connect to ${place}: ${reason}`, { hint, cause: error });
 }
 
+/**
+ * True when the session itself is gone (server shut down, backend terminated, socket closed), as opposed
+ * to one statement failing: the work cannot go on over this connection.
+ */
+export function isLostConnection(error: unknown): boolean {
+  const e = (error ?? {}) as { code?: string; message?: string };
+  if (e.code && (NETWORK_REASONS[e.code] || e.code.startsWith('08') || /^57P0[1-4]$/.test(e.code))) return true;
+  return /Connection terminated|connection error|Client was closed|not queryable|ended unexpectedly/i.test(String(e.message ?? ''));
+}
+
+/** A session lost in the middle of the work: one line naming the place and the server's reason. */
+export function lostConnectionError(place: string, error: unknown): HealfixError {
+  const e = (error ?? {}) as { code?: string; message?: string };
+  const reason = e.code && NETWORK_REASONS[e.code] ? NETWORK_REASONS[e.code] : String(e.message ?? error).split('\n')[0];
+  return new ConnectionError(`lost the connection to ${place}: ${reason}`, {
+    hint: 'Nothing was left half-done: healfix writes only inside transactions. Run the command again once the server is back.',
+    cause: error,
+  });
+}
+
 function userOf(message: string): string {
   const m = /for user "([^"]+)"/.exec(message);
   return m ? ` for user "${m[1]}"` : '';

@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { PostgresTarget } from './target.js';
 import { placeOf } from './target.js';
 import { DEFAULT_SESSION, type SessionOptions } from './session.js';
-import { connectionErrorFor } from './pg-errors.js';
+import { connectionErrorFor, isLostConnection, lostConnectionError } from './pg-errors.js';
+import { isHealfixError } from '../errors.js';
 import { passwordFromPgpass } from './pgpass.js';
 
 // int8 and numeric as strings by default: sequence values reach 9.2e18, beyond a JS number.
@@ -75,12 +76,20 @@ export async function openPostgres(target: PostgresTarget, options: OpenPostgres
 export async function withClient<T>(db: PostgresDatabase, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.pool.connect();
   let broken = false;
+  // A checked-out client whose server goes away emits 'error' besides failing its query; unheard, that
+  // event would crash the process with a stack trace.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     return await fn(client);
   } catch (error) {
-    broken = isConnectionLevel(error);
+    broken ||= isConnectionLevel(error);
+    if (!isHealfixError(error) && isLostConnection(error)) throw lostConnectionError(placeOf(db.target), error);
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -1,10 +1,11 @@
 import Table from 'cli-table3';
 import type { ScanSequencesResult, SequenceFinding } from '../checks/sequences.js';
-import { isProblem, nearExhaustion, summaryLine } from '../checks/sequences.js';
+import { hasProblems, isProblem, summaryLine } from '../checks/sequences.js';
 import type { SequenceFixOutcome } from '../fix/sequences.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
+import { streamJsonDocument } from './json-stream.js';
 import { mark } from './table.js';
 
 export interface ReportTarget {
@@ -54,8 +55,7 @@ function noMatchText(filters?: SequencesReportInput['filters']): string {
 
 function summaryStyled(result: ScanSequencesResult): string {
   const line = summaryLine(result);
-  const bad = result.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable');
-  return bad ? chalk.red(line) : chalk.green(line);
+  return hasProblems(result) ? chalk.red(line) : chalk.green(line);
 }
 
 function findingsTable(findings: SequenceFinding[]): string {
@@ -126,18 +126,10 @@ export function sequencesJson(input: {
   interrupted?: boolean;
 }): string {
   const final = input.after ?? input.result;
-  const ok = !final.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable') && !input.interrupted;
+  const ok = !hasProblems(final) && !input.interrupted;
   const body: Record<string, unknown> = {
     target: input.target,
-    summary: {
-      text: summaryLine(final),
-      checked: final.checked,
-      lagging: final.findings.filter((f) => f.status === 'lagging').length,
-      unfixable: final.findings.filter((f) => f.status === 'unfixable').length,
-      skipped: final.skipped,
-      nearExhaustion: final.findings.filter(nearExhaustion).length,
-      durationMs: input.result.durationMs,
-    },
+    summary: summaryJson(final, input.result.durationMs),
     findings: (input.all ? input.result.findings : input.result.findings.filter(isProblem)).map(jsonFinding),
   };
   if (input.fixes) {
@@ -147,6 +139,36 @@ export function sequencesJson(input: {
     if (input.after) body.after = (input.all ? input.after.findings : input.after.findings.filter(isProblem)).map(jsonFinding);
   }
   return jsonDocument('sequences', ok, body);
+}
+
+function summaryJson(result: ScanSequencesResult, durationMs: number): Record<string, unknown> {
+  const { tally } = result;
+  return {
+    text: summaryLine(result),
+    checked: tally.checked,
+    lagging: tally.lagging,
+    unfixable: tally.unfixable,
+    skipped: tally.skipped,
+    nearExhaustion: tally.nearExhaustion,
+    durationMs,
+  };
+}
+
+/**
+ * The scan's --json document written as the findings arrive (see streamJsonDocument): same fields as
+ * sequencesJson() for a scan, with `summary` and `ok` after `findings`.
+ */
+export function startSequencesJson(write: Write, input: { target: ReportTarget; all?: boolean }) {
+  const doc = streamJsonDocument(write, 'sequences', { target: input.target }, 'findings');
+  return {
+    add(f: SequenceFinding): void {
+      if (input.all || isProblem(f)) doc.item(jsonFinding(f));
+    },
+    end(result: ScanSequencesResult): void {
+      doc.end(!hasProblems(result), { summary: summaryJson(result, result.durationMs) });
+    },
+    fail: doc.fail,
+  };
 }
 
 function jsonFinding(f: SequenceFinding): Record<string, unknown> {

@@ -104,6 +104,44 @@ describeDb('healfix sequences (binary)', () => {
     expect(doc.fixes[0]).toMatchObject({ status: 'fixed', before: '1', after: '8' });
   });
 
+  it('--json ends in one parseable document with the error when the server goes away mid-scan (exit 2)', async () => {
+    // zz_locked sorts last: the batches before it (150 more lagging tables make several) are read and
+    // written out while its read waits on the lock.
+    await tdb.query(`do $$ begin for i in 100..249 loop
+      execute format('create table bulk_%s (id serial primary key)', i);
+      execute format('insert into bulk_%s (id) values (1)', i);
+    end loop; end $$`);
+    await tdb.query(`create table zz_locked (id serial primary key); insert into zz_locked (id) values (5)`);
+    const holder = await tdb.connect();
+    try {
+      await holder.query('begin; lock table zz_locked in access exclusive mode');
+      const run = runCli(['sequences', '--json', '--lock-timeout', '20s', '-d', url]);
+      let waiting = 0;
+      for (let i = 0; i < 100 && !waiting; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and wait_event_type = 'Lock'`);
+        waiting = Number(rows[0]?.n);
+      }
+      expect(waiting).toBeGreaterThan(0);
+      await tdb.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'healfix'`);
+      const r = await run;
+      expect(r.code).toBe(2);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.ok).toBe(false);
+      expect(doc.error.message).toMatch(/^lost the connection to .*: terminating connection due to administrator command/);
+      const listed: string[] = doc.findings.map((f: { sequence: string }) => f.sequence);
+      expect(listed.length).toBeGreaterThanOrEqual(50);
+      expect(listed.slice(0, 3)).toEqual(['public.alerts_id_seq', 'public.audit_logs_id_seq', 'public.bulk_100_id_seq']);
+      expect(listed).not.toContain('public.zz_locked_id_seq');
+      expect(r.stderr).toMatch(/^healfix: lost the connection to /);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      noSecret(r);
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
+  });
+
   it('says so when --table matches nothing, and exits 2 when the server is unreachable', async () => {
     const none = await runCli(['sequences', '--table', 'no_such_table', '-d', url]);
     expect(none.code).toBe(0);

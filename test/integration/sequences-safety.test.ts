@@ -168,15 +168,48 @@ describeDb('healfix sequences: safety, privileges, scale', () => {
       execute format('create table bulk.t%s (id serial primary key)', i);
       execute format('insert into bulk.t%s (id) values (%s)', i, i);
     end loop; end $$`);
-    const progress: number[] = [];
-    const scan = await scanSequences(db, { schemas: ['bulk'], onProgress: (done) => progress.push(done) });
+    const progress: [number, number][] = [];
+    const scan = await scanSequences(db, { schemas: ['bulk'], onProgress: (done, total) => progress.push([done, total]) });
     expect(scan.checked).toBe(300);
     expect(scan.findings.filter((f) => f.status === 'lagging')).toHaveLength(300);
     expect(scan.findings.find((f) => f.name === 't250_id_seq')?.dataMax).toBe('250');
-    expect(progress.at(-1)).toBe(300);
+    // Progress counts sequence-fed columns of the whole database (the filter applies after discovery) and ends at the total.
+    const [done, total] = progress.at(-1)!;
+    expect(total).toBeGreaterThanOrEqual(300);
+    expect(done).toBe(total);
+    expect(progress.map(([d]) => d)).toEqual([...progress.map(([d]) => d)].sort((a, b) => a - b));
     const outcomes = await fixSequences(db, scan.findings);
     expect(outcomes.every((o) => o.status === 'fixed')).toBe(true);
     const after = await scanSequences(db, { schemas: ['bulk'] });
     expect(after.findings.every((f) => f.status === 'ok')).toBe(true);
+  });
+
+  it('streams findings in report order across discovery fetches, a shared sequence kept whole, without holding them', async () => {
+    await tdb.query(`create schema stream`);
+    // stream.shared feeds three tables whose discovery rows straddle fetches of 2 rows; t1..t6 have their own.
+    await tdb.query(`create sequence stream.shared`);
+    for (const t of ['a', 'b', 'c']) {
+      await tdb.query(`create table stream.s_${t} (id bigint primary key default nextval('stream.shared'))`);
+      await tdb.query(`insert into stream.s_${t} (id) values (${t === 'b' ? 40 : 5})`);
+    }
+    await tdb.query(`do $$ begin for i in 1..6 loop
+      execute format('create table stream.t%s (id serial primary key)', i);
+      execute format('insert into stream.t%s (id) values (%s)', i, i * 10);
+    end loop; end $$`);
+    const whole = await scanSequences(db, { schemas: ['stream'] });
+    const streamed: string[] = [];
+    const lean = await scanSequences(db, {
+      schemas: ['stream'],
+      fetchRows: 2,
+      batchSize: 3,
+      keepFindings: false,
+      onFinding: (f) => streamed.push(`${f.sequence} ${f.status} ${f.dataMax} ${f.consumers.map((c) => c.table).join('+')}`),
+    });
+    expect(lean.findings).toEqual([]);
+    expect(lean.tally).toMatchObject({ checked: 7, lagging: 7 });
+    expect(lean.batches).toBeGreaterThan(3);
+    expect(streamed).toEqual(whole.findings.map((f) => `${f.sequence} ${f.status} ${f.dataMax} ${f.consumers.map((c) => c.table).join('+')}`));
+    expect(streamed[0]).toBe('stream.shared lagging 40 s_a+s_b+s_c');
+    expect(streamed.slice(1)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `stream.t${i}_id_seq lagging ${i * 10} t${i}`));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateFinding, summaryLine, type SequenceFinding } from '../../src/checks/sequences.js';
+import { emptyTally, evaluateFinding, resultOf, summaryLine, type SequenceFinding } from '../../src/checks/sequences.js';
 import { planSequenceFix } from '../../src/fix/sequences.js';
 import { bufferWriter } from '../../src/report/io.js';
 import { renderSequencesReport, sequencesJson } from '../../src/report/sequences.js';
@@ -70,7 +70,7 @@ describe('evaluateFinding', () => {
 
 describe('sequences reporters', () => {
   const target = { kind: 'postgres', source: '--database-url', display: 'postgres://app:****@db:5432/app' };
-  const result = { findings: [finding({ data: ['12'] }), finding({ data: ['1'], lastValue: '1', isCalled: true })], checked: 2, skipped: 0, durationMs: 3 };
+  const result = resultOf([finding({ data: ['12'] }), finding({ data: ['1'], lastValue: '1', isCalled: true })], 3);
 
   it('prints the target, a table of problems with a hint, and the summary line', () => {
     const out = bufferWriter();
@@ -80,25 +80,25 @@ describe('sequences reporters', () => {
     expect(text).toContain('public.t_id_seq');
     expect(text).toMatch(/gets 1 and fails with a duplicate key; run: healfix sequences --fix/);
     expect(text.trimEnd().split('\n').at(-1)).toBe('1 lagging sequence in 1 schema (2 checked)');
-    expect(summaryLine({ ...result, findings: [] , checked: 46 })).toBe('no lagging sequences (46 checked)');
+    expect(summaryLine({ tally: { ...emptyTally(), checked: 46 } })).toBe('no lagging sequences (46 checked)');
   });
 
   it('stops a long table at 50 rows and says how many more there are, while the summary counts them all', () => {
     const many = Array.from({ length: 120 }, (_, i) => finding({ data: ['12'], sequence: `public.t${i}_id_seq` }));
     const out = bufferWriter();
-    renderSequencesReport(out.write, { target, result: { findings: many, checked: 120, skipped: 0, durationMs: 3 } });
+    renderSequencesReport(out.write, { target, result: resultOf(many, 3) });
     const text = out.text();
     expect(text).toContain('public.t49_id_seq');
     expect(text).not.toContain('public.t50_id_seq');
     expect(text).toContain('… and 70 more (every one: healfix sequences --json)');
     expect(text.trimEnd().split('\n').at(-1)).toBe('120 lagging sequences in 1 schema (120 checked)');
-    const doc = JSON.parse(sequencesJson({ target, result: { findings: many, checked: 120, skipped: 0, durationMs: 3 } }));
+    const doc = JSON.parse(sequencesJson({ target, result: resultOf(many, 3) }));
     expect(doc.findings).toHaveLength(120);
   });
 
   it('says plainly when a filter matched nothing', () => {
     const out = bufferWriter();
-    renderSequencesReport(out.write, { target, result: { findings: [], checked: 0, skipped: 0, durationMs: 1 }, filters: { tables: ['nope'] } });
+    renderSequencesReport(out.write, { target, result: resultOf([], 1), filters: { tables: ['nope'] } });
     expect(out.text()).toContain('no sequence-fed columns matched --table nope');
   });
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addConnectionOptions, addJsonOption, type ConnectionFlags } from '../options.js';
 import { commandAction } from '../run.js';
-import { EXIT, UsageError, type ExitCode } from '../../errors.js';
+import { EXIT, isHealfixError, markJsonWritten, UsageError, type ExitCode } from '../../errors.js';
 
 interface SequencesFlags extends ConnectionFlags {
   schema?: string[];
@@ -37,6 +37,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
   const { writeStdout, writeStderr } = await import('../../report/io.js');
   const report = await import('../../report/sequences.js');
   const { startProgress } = await import('../spinner.js');
+  const { hasProblems } = await import('../../checks/sequences.js');
   const json = Boolean(flags.json);
   const filters = { schemas: flags.schema, tables: flags.table };
 
@@ -44,14 +45,28 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
   const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
   try {
     const progress = await startProgress('Reading sequences…', { json });
+    const onProgress = (done: number, total: number) => progress.update(`Reading sequences… ${done}/${total}`);
+    if (json && !flags.fix && db.kind === 'postgres') {
+      // The one case that can list 10,000 findings: written as they are read, never all held.
+      const { scanSequences } = await import('../../checks/sequences.js');
+      const doc = report.startSequencesJson(writeStdout, { target, all: flags.all });
+      try {
+        const result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: doc.add, keepFindings: false });
+        progress.stop();
+        doc.end(result);
+        return hasProblems(result) ? EXIT.PROBLEMS : EXIT.OK;
+      } catch (error) {
+        progress.stop();
+        const message = isHealfixError(error) ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
+        if (doc.fail(message, isHealfixError(error) ? error.hint : undefined)) markJsonWritten(error);
+        throw error;
+      }
+    }
     let result;
     try {
       if (db.kind === 'postgres') {
         const { scanSequences } = await import('../../checks/sequences.js');
-        result = await scanSequences(db.pg, {
-          ...filters,
-          onProgress: (done, total) => progress.update(`Reading sequences… ${done}/${total}`),
-        });
+        result = await scanSequences(db.pg, { ...filters, onProgress });
       } else {
         const { scanSqliteSequences } = await import('../../checks/sequences-sqlite.js');
         result = scanSqliteSequences(db.sqlite, { tables: flags.table });
@@ -59,7 +74,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     } finally {
       progress.stop();
     }
-    const problems = result.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable');
+    const problems = hasProblems(result);
 
     if (!flags.fix) {
       if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all }));
@@ -128,8 +143,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all, fixes: outcomes, after, interrupted }));
     else report.renderFixOutcomes(writeStdout, outcomes, after, { interrupted });
     if (interrupted) return EXIT.ERROR;
-    const left = after.findings.some((f) => f.status === 'lagging' || f.status === 'unfixable');
-    return left ? EXIT.PROBLEMS : EXIT.OK;
+    return hasProblems(after) ? EXIT.PROBLEMS : EXIT.OK;
   } finally {
     await db.close();
   }
