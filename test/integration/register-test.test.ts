@@ -250,7 +250,9 @@ describe('register-test against the SANA sandbox', () => {
 
   it('an OTP session failure runs the temp-registrations check for the email: the overwritten temp id shows', async () => {
     const { sb, db } = await sana('overwritten');
-    const email = `ow_${Date.now()}@example.com`;
+    // Letters only: secrets (PINs, codes) are masked wherever they appear, and a run of digits in the
+    // address could match one by chance.
+    const email = `ow_${Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('')}@example.com`;
     try {
       // Between this run's signup and its verify, a second signup for the same email replaces the pending row.
       const result = await runRegisterTest({ url: sb.url, profile: 'otp', db, fields: { email } }, {
