@@ -372,27 +372,15 @@ async function diagnoseFailure(
       else diagnosis.finding.detail = `${diagnosis.finding.detail} No line with ${diagnosis.errorId} in ${options.serverLog}.`;
     }
     if (options.db?.kind === 'postgres') {
-      const tables = flow.database?.writes;
-      const scan = await scanSequences(options.db.pg, tables ? { tables } : {});
-      const lagging = scan.findings.filter((f) => f.status === 'lagging');
-      result.sequences = { lagging: lagging.map(({ sequence, nextValue, dataMax, lag }) => ({ sequence, nextValue, dataMax, lag })), fixed: [] };
+      const lagging = await laggingSequencesBehind(options.db, flow, result);
       if (!lagging.length) {
-        diagnosis.finding.hint = `No lagging sequence among ${tables?.join(', ') ?? 'the tables'}; read the server log${diagnosis.errorId ? ` for ${diagnosis.errorId}` : ''}.`;
+        diagnosis.finding.hint = `No lagging sequence among ${flow.database?.writes?.join(', ') ?? 'the tables'}; read the server log${diagnosis.errorId ? ` for ${diagnosis.errorId}` : ''}.`;
         return false;
       }
       const names = lagging.map((f) => f.sequence);
       diagnosis.finding.title = `server error ${failure.answer.status}${diagnosis.errorId ? ` (error_id ${diagnosis.errorId})` : ''}: lagging sequence ${names.join(', ')}`;
       diagnosis.finding.hint = 'Run healfix sequences --fix, or re-run with --fix-sequences to fix and retry once.';
       diagnosis.finding.nextCommand = 'healfix sequences --fix';
-      for (const f of lagging) {
-        result.findings.push({
-          check: 'sequences',
-          severity: 'error',
-          subject: f.sequence,
-          title: `${f.sequence} lags max(id) by ${f.lag}: next value ${f.nextValue}, max(id) ${f.dataMax}`,
-          detail: `Inserts into ${f.consumers.map((c) => c.table).join(', ')} collide with existing rows (duplicate key).`,
-        });
-      }
       if (!options.fixSequences) return false;
       const plan = lagging.map((f) => {
         const step = planSequenceFix(f);
@@ -400,7 +388,7 @@ async function diagnoseFailure(
       });
       if (hooks.confirm) await hooks.confirm(`Fix ${lagging.length} lagging sequence(s) and retry the registration once?`, plan);
       const fixed = await fixSequences(options.db.pg, lagging, {});
-      result.sequences.fixed = fixed;
+      result.sequences = { lagging: result.sequences?.lagging ?? [], fixed };
       return fixed.some((f) => f.status === 'fixed');
     }
     return false;
@@ -410,6 +398,27 @@ async function diagnoseFailure(
     if (options.db && vars.email) await addTempRegistrationEvidence(options.db, vars.email, result);
   }
   return false;
+}
+
+/**
+ * A 500 on signup is most often a duplicate key from a lagging sequence (the Healing Space report): scans
+ * the tables the flow writes to, records what lags in result.sequences and adds a finding per sequence.
+ */
+async function laggingSequencesBehind(db: Extract<OpenedDatabase, { kind: 'postgres' }>, flow: Flow, result: RegisterTestResult): Promise<SequenceFinding[]> {
+  const tables = flow.database?.writes;
+  const scan = await scanSequences(db.pg, tables ? { tables } : {});
+  const lagging = scan.findings.filter((f) => f.status === 'lagging');
+  result.sequences = { lagging: lagging.map(({ sequence, nextValue, dataMax, lag }) => ({ sequence, nextValue, dataMax, lag })), fixed: [] };
+  for (const f of lagging) {
+    result.findings.push({
+      check: 'sequences',
+      severity: 'error',
+      subject: f.sequence,
+      title: `${f.sequence} lags max(id) by ${f.lag}: next value ${f.nextValue}, max(id) ${f.dataMax}`,
+      detail: `Inserts into ${f.consumers.map((c) => c.table).join(', ')} collide with existing rows (duplicate key).`,
+    });
+  }
+  return lagging;
 }
 
 /** Runs the temp-registrations check for the test user's email and adds its evidence (the overwritten temp id) to the result. */
@@ -559,7 +568,19 @@ async function runRace(
   }
   if (staleSessions.length && db && vars.email) await addTempRegistrationEvidence(db, vars.email, result);
   if (duplicates) result.findings.push({ check: 'register-test', severity: 'error', title: `${accounts ?? okClients} accounts created for one email under concurrency`, hint: 'Enforce uniqueness in the database (a unique index), not only in the app.' });
-  if (serverErrors.length) {
+  const lagging = serverErrors.length && db?.kind === 'postgres' ? await laggingSequencesBehind(db, flow, result) : [];
+  if (serverErrors.length && lagging.length) {
+    const first = serverErrors[0]!.pass!.failure!.diagnosis;
+    const ids = serverErrors.map((c) => c.pass!.failure!.diagnosis.errorId).filter(Boolean);
+    // Not a race at all: every insert through a lagging sequence collides, concurrent or not.
+    result.findings.unshift({
+      ...first.finding,
+      title: `${serverErrors.length} of ${n} clients got a server error ${serverErrors[0]!.pass!.failure!.answer.status}${ids.length ? ` (error_id ${ids.join(', ')})` : ''}: lagging sequence ${lagging.map((f) => f.sequence).join(', ')}`,
+      detail: 'The inserts collide with existing rows through a sequence behind max(id), whether or not the clients run at once; fix that first, then race again.',
+      hint: 'Run healfix sequences --fix, then re-run the race.',
+      nextCommand: 'healfix sequences --fix',
+    });
+  } else if (serverErrors.length) {
     const first = serverErrors[0]!.pass!.failure!.diagnosis;
     const ids = serverErrors.map((c) => c.pass!.failure!.diagnosis.errorId).filter(Boolean);
     const conflicts = results.filter((r) => r.status === 409).length;

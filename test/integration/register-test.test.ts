@@ -191,6 +191,28 @@ describeDb('register-test against the Healing Space sandbox', () => {
       await sb.close();
     }
   });
+
+  it('--race whose 500s come from a lagging sequence says so instead of blaming concurrency', async () => {
+    // Every insert into notifications collides, raced or not: the seed report's fault, not a race (50 rows
+    // ahead, so the values the failed attempts burn do not carry the sequence past them).
+    await tdb.query(`insert into notifications (id, recipient_username, message) select g, 'seed', 'seed' from generate_series(900001, 900050) g on conflict do nothing`);
+    await tdb.query(`select setval('notifications_id_seq', 900001, false)`);
+    const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, debug: true });
+    try {
+      const result = await runRegisterTest({ url: sb.url, profile: 'csrf-json', db, race: 3 });
+      expect(result.ok).toBe(false);
+      const errors = result.race!.results.filter((r) => r.status === 500).length;
+      expect(errors).toBeGreaterThan(0);
+      expect(result.findings[0]!.title).toMatch(new RegExp(`^${errors} of 3 clients got a server error 500 \\(error_id [0-9a-f]{8}(, [0-9a-f]{8})*\\): lagging sequence (public\\.\\w+, )*public\\.notifications_id_seq(, public\\.\\w+)*$`));
+      expect(result.findings[0]!.nextCommand).toBe('healfix sequences --fix');
+      expect(result.sequences!.lagging.map((l) => l.sequence)).toContain('public.notifications_id_seq');
+      expect(result.findings.some((f) => /under concurrency/.test(f.title))).toBe(false);
+    } finally {
+      await sb.close();
+      await tdb.query(`delete from notifications where id between 900001 and 900050`);
+      await tdb.query(`select setval('notifications_id_seq', (select coalesce(max(id), 0) + 1 from notifications), false)`);
+    }
+  });
 });
 
 describe('register-test against the SANA sandbox', () => {
