@@ -234,6 +234,9 @@ export async function checkExhaustedSequence(db: PostgresDatabase, name: string,
   };
 }
 
+/** Pasted failures to connect: the live check tries the configured database the same way. */
+const CONNECTION_DIAGNOSES = new Set(['connection-refused', 'password-auth-failed', 'database-missing']);
+
 /** Runs the live check for every constraint and exhausted sequence named in the diagnoses. */
 export async function checkLive(db: PostgresDatabase, diagnoses: readonly Diagnosis[], scan: SequenceScanner = scanSequences): Promise<LiveCheck> {
   const names = constraintsToCheck(diagnoses);
@@ -282,10 +285,13 @@ export async function liveCheckFor(
   });
   if (flags.offline) return none('disabled', 'not checked (--offline)');
   const names = [...constraintsToCheck(result.diagnoses), ...sequencesToCheck(result.diagnoses)];
-  if (names.length === 0) return none('not-needed', 'nothing in this paste to check against a database');
+  // A pasted connection failure is checked by connecting the same way now.
+  const connection = result.diagnoses.find((d) => CONNECTION_DIAGNOSES.has(d.id));
+  if (names.length === 0 && !connection) return none('not-needed', 'nothing in this paste to check against a database');
   const target = findTarget(targetOptionsFrom(flags));
   if (!target) {
-    return none('not-configured', `no database configured: text diagnosis only (give --database-url to check ${names.join(', ')} in the database)`);
+    const what = names.length ? `check ${names.join(', ')} in the database` : 'try the connection now';
+    return none('not-configured', `no database configured: text diagnosis only (give --database-url to ${what})`);
   }
   if (target.kind !== 'postgres') {
     return none('not-postgres', `${target.display} is SQLite: the live check applies to PostgreSQL; text diagnosis only`, target.display);
@@ -294,8 +300,18 @@ export async function liveCheckFor(
   try {
     opened = await openFromFlags(flags, { target });
   } catch (error) {
-    if (isHealfixError(error)) return none('failed', error.message, target.display);
-    throw error;
+    if (!isHealfixError(error)) throw error;
+    // For a pasted connection failure, failing the same way is the answer, not an error of the check.
+    if (connection) return { ...none('checked', `still failing from here: ${error.message}`, target.display), problemPresent: true };
+    return none('failed', error.message, target.display);
+  }
+  if (connection && names.length === 0) {
+    await opened.close();
+    return none(
+      'checked',
+      `${target.display} answers now: the pasted failure does not happen with this configuration (compare its host, port, user and database with the app's)`,
+      target.display,
+    );
   }
   try {
     if (opened.kind !== 'postgres') return none('not-postgres', 'the live check applies to PostgreSQL', target.display);

@@ -83,6 +83,15 @@ describe('healfix explain (binary)', () => {
     expect(r.stdout).toContain('live check failed');
     expect(r.stdout + r.stderr).not.toContain('pw-not-shown');
   });
+
+  it('a pasted connection refusal is tried again against the configured database: still refused here, exit 1', async () => {
+    const r = await runCli(['explain', '--database-url', 'postgres://app:pw-not-shown@127.0.0.1:1/app'], { cwd, input: fixture('psycopg2-refused.txt') });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('live check (postgres://app:****@127.0.0.1:1/app): still failing from here: cannot connect to 127.0.0.1:1/app: connection refused');
+    expect(r.stdout + r.stderr).not.toContain('pw-not-shown');
+    const none = await runCli(['explain'], { cwd, input: fixture('psycopg2-refused.txt') });
+    expect(none.stdout).toContain('live check: no database configured: text diagnosis only (give --database-url to try the connection now)');
+  });
 });
 
 describeDb('healfix explain against a database (binary)', () => {
@@ -118,6 +127,15 @@ describeDb('healfix explain against a database (binary)', () => {
     const after = await runCli(['explain', '--json', '-d', db.url, PASTE], { cwd });
     expect(after.code).toBe(0);
     expect(JSON.parse(after.stdout)).toMatchObject({ ok: true, live: { problemPresent: false, constraints: [{ verdict: 'healthy' }] } });
+  });
+
+  it('a pasted connection refusal against a database that answers now: says so, exit 0', async () => {
+    const r = await runCli(['explain', '--json', '-d', db.url], { cwd, input: fixture('psycopg2-refused.txt') });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.diagnoses.map((d: { id: string }) => d.id)).toEqual(['connection-refused']);
+    expect(doc.live).toMatchObject({ status: 'checked', problemPresent: false });
+    expect(doc.live.message).toMatch(/answers now: the pasted failure does not happen with this configuration/);
   });
 
   it('a constraint this database does not have: says so', async () => {

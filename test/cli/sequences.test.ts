@@ -119,11 +119,12 @@ describeDb('healfix sequences (binary)', () => {
       let waiting = 0;
       for (let i = 0; i < 100 && !waiting; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and wait_event_type = 'Lock'`);
+        const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and datname = current_database() and wait_event_type = 'Lock'`);
         waiting = Number(rows[0]?.n);
       }
       expect(waiting).toBeGreaterThan(0);
-      await tdb.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'healfix'`);
+      // Only this file's database: other test files run healfix at the same time.
+      await tdb.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'healfix' and datname = current_database()`);
       const r = await run;
       expect(r.code).toBe(2);
       const doc = JSON.parse(r.stdout);
