@@ -1,6 +1,6 @@
 import type { PostgresDatabase, Queryable } from '../db/postgres.js';
 import { qualified, quoteIdent, quoteLiteral, withClient } from '../db/postgres.js';
-import { describePgError, isLostConnection } from '../db/pg-errors.js';
+import { describePgError, isLostConnection, pgFields, SQLSTATE } from '../db/pg-errors.js';
 import type { CheckResult, Finding } from './types.js';
 
 /**
@@ -214,7 +214,7 @@ interface DiscoveryCursor {
  * JIT is off for the session (see scanSequences): catalog statistics are often stale right after thousands
  * of tables are created, and the misestimate crossed jit_above_cost and compiled for a second more.
  */
-async function openDiscovery(client: Queryable, fetchRows: number): Promise<DiscoveryCursor> {
+export async function openDiscovery(client: Queryable, fetchRows: number): Promise<DiscoveryCursor> {
   await client.query('begin');
   try {
     await client.query(`declare healfix_discovery scroll cursor with hold for ${ORDERED_DISCOVERY_SQL}`);
@@ -223,14 +223,43 @@ async function openDiscovery(client: Queryable, fetchRows: number): Promise<Disc
     await client.query('rollback').catch(() => {});
     throw error;
   }
-  const moved = await client.query('move forward all in healfix_discovery');
-  await client.query('move absolute 0 in healfix_discovery');
+  let consumed = 0;
+  let fallback: CatalogRow[] | undefined;
+  // Behind a pooler in transaction mode (PgBouncer) the next statement may reach another server session,
+  // where the cursor does not exist: then run the query once more and go on from the same row (the order
+  // is total: every row is a distinct sequence, table and column).
+  const fallBack = async () => {
+    fallback = (await client.query<CatalogRow>(ORDERED_DISCOVERY_SQL)).rows.slice(consumed);
+  };
+  let total: number;
+  try {
+    total = (await client.query('move forward all in healfix_discovery')).rowCount ?? 0;
+    await client.query('move absolute 0 in healfix_discovery');
+  } catch (error) {
+    if (pgFields(error).code !== SQLSTATE.invalidCursorName) throw error;
+    await fallBack();
+    total = fallback!.length;
+  }
   let open = true;
   return {
-    total: moved.rowCount ?? 0,
-    fetch: async () => (await client.query<CatalogRow>(`fetch forward ${fetchRows} from healfix_discovery`)).rows,
+    total,
+    fetch: async () => {
+      if (!fallback) {
+        try {
+          const { rows } = await client.query<CatalogRow>(`fetch forward ${fetchRows} from healfix_discovery`);
+          consumed += rows.length;
+          return rows;
+        } catch (error) {
+          if (pgFields(error).code !== SQLSTATE.invalidCursorName) throw error;
+          await fallBack();
+        }
+      }
+      const rows = fallback!.splice(0, fetchRows);
+      consumed += rows.length;
+      return rows;
+    },
     close: async () => {
-      if (!open) return;
+      if (!open || fallback) return;
       open = false;
       await client.query('close healfix_discovery').catch(() => {});
     },

@@ -37,6 +37,7 @@ export const SQLSTATE = {
   cannotConnectNow: '57P03',
   tooManyConnections: '53300',
   uniqueViolation: '23505',
+  invalidCursorName: '34000',
 } as const;
 
 const NETWORK_REASONS: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { scanSequences } from '../../src/checks/sequences.js';
-import { openPostgres, type PostgresDatabase } from '../../src/db/postgres.js';
+import { openDiscovery, scanSequences } from '../../src/checks/sequences.js';
+import { openPostgres, withClient, type PostgresDatabase } from '../../src/db/postgres.js';
 import { fixSequences } from '../../src/fix/sequences.js';
 import { createTestDatabase, describeDb, dropRole, type TestDatabase, pgTarget } from '../helpers/db.js';
 
@@ -211,5 +211,28 @@ describeDb('healfix sequences: safety, privileges, scale', () => {
     expect(streamed).toEqual(whole.findings.map((f) => `${f.sequence} ${f.status} ${f.dataMax} ${f.consumers.map((c) => c.table).join('+')}`));
     expect(streamed[0]).toBe('stream.shared lagging 40 s_a+s_b+s_c');
     expect(streamed.slice(1)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `stream.t${i}_id_seq lagging ${i * 10} t${i}`));
+  });
+
+  it('goes on from the same row when the discovery cursor vanishes, as behind a pooler in transaction mode', async () => {
+    await tdb.query(`create schema vanish`);
+    await tdb.query(`do $$ begin for i in 1..7 loop execute format('create table vanish.t%s (id serial primary key)', i); end loop; end $$`);
+    const key = (r: { seq_oid: string; table_schema: string; table_name: string; column_name: string }) => `${r.seq_oid} ${r.table_schema}.${r.table_name}.${r.column_name}`;
+    const readAll = async (vanishAfter?: number) =>
+      withClient(db, async (client) => {
+        const cursor = await openDiscovery(client, 3);
+        const keys: string[] = [];
+        for (let rows = await cursor.fetch(); rows.length; rows = await cursor.fetch()) {
+          keys.push(...rows.map(key));
+          if (keys.length === vanishAfter) await client.query('close healfix_discovery');
+          if (rows.length < 3) break;
+        }
+        await cursor.close();
+        return { total: cursor.total, keys };
+      });
+    const whole = await readAll();
+    const cut = await readAll(3);
+    expect(whole.keys.length).toBe(whole.total);
+    expect(whole.keys.filter((k) => k.includes(' vanish.'))).toHaveLength(7);
+    expect(cut.keys).toEqual(whole.keys);
   });
 });
