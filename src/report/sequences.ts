@@ -22,6 +22,29 @@ export interface SequencesReportInput {
   all?: boolean;
   /** The filters given, to say plainly when they matched nothing. */
   filters?: { schemas?: string[]; tables?: string[] };
+  /** The rows to show when the scan did not keep its findings (see collectListing). */
+  listing?: Listing;
+}
+
+interface Listing {
+  shown: SequenceFinding[];
+  more: number;
+}
+
+/**
+ * Keeps what the terminal table shows (the first MAX_TABLE_ROWS problems, or findings under --all) and
+ * counts the rest, so a scan of 10,000 tables can hand its findings on without anyone holding them all.
+ */
+export function collectListing(all?: boolean): { add(f: SequenceFinding): void; listing: Listing } {
+  const listing: Listing = { shown: [], more: 0 };
+  return {
+    add(f) {
+      if (!all && !isProblem(f)) return;
+      if (listing.shown.length < MAX_TABLE_ROWS) listing.shown.push(f);
+      else listing.more++;
+    },
+    listing,
+  };
 }
 
 export function renderTarget(write: Write, target: ReportTarget): void {
@@ -36,8 +59,7 @@ export function renderSequencesReport(write: Write, input: SequencesReportInput)
     write(`${noMatchText(input.filters)}\n`);
     return;
   }
-  const listed = input.all ? result.findings : result.findings.filter(isProblem);
-  const { shown, more } = capped(listed);
+  const { shown, more } = input.listing ?? capped(input.all ? result.findings : result.findings.filter(isProblem));
   if (shown.length) write(findingsTable(shown));
   if (more) write(chalk.dim(`… and ${more} more (every one: healfix sequences --json)\n`));
   write(`${summaryStyled(result)}\n`);

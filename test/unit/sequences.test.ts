@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyTally, evaluateFinding, resultOf, summaryLine, type SequenceFinding } from '../../src/checks/sequences.js';
 import { planSequenceFix } from '../../src/fix/sequences.js';
 import { bufferWriter } from '../../src/report/io.js';
-import { renderSequencesReport, sequencesJson } from '../../src/report/sequences.js';
+import { collectListing, renderSequencesReport, sequencesJson } from '../../src/report/sequences.js';
 
 function finding(over: Partial<SequenceFinding> & { data?: (string | null)[]; type?: string }): SequenceFinding {
   const { data = [], type = 'bigint', ...rest } = over;
@@ -94,6 +94,21 @@ describe('sequences reporters', () => {
     expect(text.trimEnd().split('\n').at(-1)).toBe('120 lagging sequences in 1 schema (120 checked)');
     const doc = JSON.parse(sequencesJson({ target, result: resultOf(many, 3) }));
     expect(doc.findings).toHaveLength(120);
+  });
+
+  it('prints the same report from a listing collected on the fly as from every finding kept', () => {
+    const many = Array.from({ length: 120 }, (_, i) => finding(i % 3 ? { data: ['12'], sequence: `public.t${i}_id_seq` } : { data: ['1'], lastValue: '1', isCalled: true, sequence: `public.ok${i}_id_seq` }));
+    for (const all of [false, true]) {
+      const kept = bufferWriter();
+      renderSequencesReport(kept.write, { target, result: resultOf(many, 3), all });
+      const collector = collectListing(all);
+      many.forEach(collector.add);
+      const streamed = bufferWriter();
+      renderSequencesReport(streamed.write, { target, result: { ...resultOf(many, 3), findings: [] }, all, listing: collector.listing });
+      expect(streamed.text()).toBe(kept.text());
+      expect(collector.listing.shown).toHaveLength(50);
+      expect(collector.listing.more).toBe(all ? 70 : 30);
+    }
   });
 
   it('says plainly when a filter matched nothing', () => {

@@ -62,6 +62,19 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
         throw error;
       }
     }
+    if (!json && !flags.fix && db.kind === 'postgres') {
+      // The terminal table shows 50 rows at most: keep those and count the rest, never all findings.
+      const { scanSequences } = await import('../../checks/sequences.js');
+      const listing = report.collectListing(flags.all);
+      let result;
+      try {
+        result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: listing.add, keepFindings: false });
+      } finally {
+        progress.stop();
+      }
+      report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters, listing: listing.listing });
+      return hasProblems(result) ? EXIT.PROBLEMS : EXIT.OK;
+    }
     let result;
     try {
       if (db.kind === 'postgres') {
