@@ -14,17 +14,27 @@ const STATUS_LABEL: Record<CheckStatus, () => string> = {
   skipped: () => mark.skip('skipped'),
 };
 
+/**
+ * Findings printed per check: a health report, not an inventory. 10,000 lagging sequences would be
+ * 40,000 lines; the summary table counts them all and --json lists every one.
+ */
+export const MAX_FINDINGS_PER_CHECK = 10;
+
 export function reportDoctorHuman(write: Write, result: DoctorResult, target: DatabaseTarget | undefined, failOn: FailOn): void {
   if (target) write(`${chalk.dim('Database:')} ${target.display} ${chalk.dim(`(from ${target.source})`)}\n\n`);
   write(renderTable(['check', 'status', 'summary'], result.checks.map((c) => [c.check, STATUS_LABEL[c.status](), c.summary])));
-  const problems = result.checks.flatMap((c) => c.findings.filter((f) => f.severity !== 'ok'));
-  if (problems.length > 0) write('\n');
-  for (const f of problems) {
-    const label = f.severity === 'error' ? mark.error('error') : mark.warn('warn');
-    write(`${label} ${chalk.bold(f.check)}: ${f.title}\n`);
-    if (f.detail) write(`  ${f.detail}\n`);
-    if (f.hint) write(`  ${chalk.dim('hint:')} ${f.hint}\n`);
-    if (f.nextCommand) write(`  ${chalk.dim('next:')} ${chalk.cyan(f.nextCommand)}\n`);
+  const problems = result.checks.map((c) => ({ check: c.check, findings: c.findings.filter((f) => f.severity !== 'ok') }));
+  if (problems.some((p) => p.findings.length > 0)) write('\n');
+  for (const { check, findings } of problems) {
+    for (const f of findings.slice(0, MAX_FINDINGS_PER_CHECK)) {
+      const label = f.severity === 'error' ? mark.error('error') : mark.warn('warn');
+      write(`${label} ${chalk.bold(f.check)}: ${f.title}\n`);
+      if (f.detail) write(`  ${f.detail}\n`);
+      if (f.hint) write(`  ${chalk.dim('hint:')} ${f.hint}\n`);
+      if (f.nextCommand) write(`  ${chalk.dim('next:')} ${chalk.cyan(f.nextCommand)}\n`);
+    }
+    const more = findings.length - MAX_FINDINGS_PER_CHECK;
+    if (more > 0) write(chalk.dim(`… and ${more} more ${check} finding${more === 1 ? '' : 's'} (every one: healfix doctor --json)\n`));
   }
   for (const c of result.checks.filter((x) => x.status === 'skipped')) {
     write(`${mark.skip('skipped')} ${chalk.bold(c.check)}: ${c.skippedReason ?? c.summary}\n`);
