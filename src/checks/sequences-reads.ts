@@ -172,14 +172,14 @@ function readRows(rows: BatchRow[]): ReadRow[] {
 }
 
 /** Reads one batch; false when it had to fall back to one sequence at a time. */
-export async function readBatch(client: Queryable, batch: PendingFinding[], fastSequences: boolean): Promise<boolean> {
+export async function readBatch(client: Queryable, batch: PendingFinding[], fastSequences: boolean, signal?: AbortSignal): Promise<boolean> {
   const sql = batchSql(batch, fastSequences);
   if (sql) {
     try {
       const { rows } = await client.query<BatchRow>(sql);
       applyRows(batch, readRows(rows));
     } catch (error) {
-      if (isLostConnection(error)) throw error;
+      if (isLostConnection(error) || signal?.aborted) throw error;
       // One bad table must not hide the others: read this batch one sequence at a time.
       for (const p of batch) await readOne(client, p, fastSequences);
       return false;

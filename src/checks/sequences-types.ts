@@ -20,6 +20,8 @@ export interface ScanSequencesOptions {
    */
   onFinding?: (finding: SequenceFinding) => void;
   keepFindings?: boolean;
+  /** Ctrl-C: stop taking batches, cancel the statements in flight; the scan then throws InterruptedError. */
+  signal?: AbortSignal;
   /** Discovery rows per fetch (default 1,000); small values let tests cross fetch boundaries cheaply. */
   fetchRows?: number;
 }

@@ -1,5 +1,6 @@
 import type { PostgresDatabase, Queryable } from '../db/postgres.js';
-import { withClient } from '../db/postgres.js';
+import { cancelBackends, withClient } from '../db/postgres.js';
+import { InterruptedError } from '../errors.js';
 import { FETCH_ROWS, openDiscovery, rowFilter, type CatalogRow, type DiscoveryCursor } from './sequences-discovery.js';
 import { addToTally, describeConsumers, emptyTally, nearExhaustion, summaryLine } from './sequences-evaluate.js';
 import { makeBatches, pendingFindings, readBatch, type PendingFinding } from './sequences-reads.js';
@@ -49,42 +50,53 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
   });
   let batches = 0;
   let fallbacks = 0;
+  let done = 0;
+  const signal = options.signal;
+  const sessions = cancellableSessions(db, signal);
 
   const work = async (client: Queryable, source: BatchSource) => {
-    for (let item = await source.next(); item; item = await source.next()) {
-      if (!(await readBatch(client, item.batch, fastSequences))) fallbacks++;
+    for (let item = await source.next(); item && !signal?.aborted; item = await source.next()) {
+      if (!(await readBatch(client, item.batch, fastSequences, signal))) fallbacks++;
+      if (signal?.aborted) break;
       emit(item.index, item.batch);
       done += item.rows;
       options.onProgress?.(done, source.total);
     }
   };
-  let done = 0;
 
-  await withClient(db, async (owner) => {
-    // A read of big unindexed tables can cross jit_above_cost, and compiling costs more than the read.
-    // Set for the session (not per transaction: one transaction over all batches would hold every lock).
-    await owner.query('set jit = off');
-    const fetchRows = Math.max(1, options.fetchRows ?? FETCH_ROWS);
-    const cursor = await openDiscovery(owner, fetchRows);
-    try {
-      const source = new BatchSource(cursor, fetchRows, rowFilter(options), options.batchSize ?? 200);
-      options.onProgress?.(0, cursor.total);
-      const helpers = Math.min(concurrency - 1, Math.ceil(cursor.total / 50));
-      await Promise.all([
-        work(owner, source),
-        ...Array.from({ length: helpers }, () =>
-          withClient(db, async (client) => {
-            await client.query('set jit = off');
-            await work(client, source);
-          }),
-        ),
-      ]);
-      batches = source.batchCount;
-      if (done < cursor.total) options.onProgress?.(cursor.total, cursor.total);
-    } finally {
-      await cursor.close();
-    }
-  });
+  try {
+    await withClient(db, async (owner) => {
+      await sessions.join(owner);
+      const fetchRows = Math.max(1, options.fetchRows ?? FETCH_ROWS);
+      const cursor = await openDiscovery(owner, fetchRows);
+      try {
+        const source = new BatchSource(cursor, fetchRows, rowFilter(options), options.batchSize ?? 200);
+        options.onProgress?.(0, cursor.total);
+        const helpers = Math.min(concurrency - 1, Math.ceil(cursor.total / 50));
+        await Promise.all([
+          work(owner, source),
+          ...Array.from({ length: helpers }, () =>
+            withClient(db, async (client) => {
+              await sessions.join(client);
+              await work(client, source);
+            }),
+          ),
+        ]);
+        batches = source.batchCount;
+        if (!signal?.aborted && done < cursor.total) options.onProgress?.(cursor.total, cursor.total);
+      } finally {
+        await cursor.close();
+      }
+    });
+  } catch (error) {
+    // A statement cancelled by Ctrl-C fails; that is the interruption below, not an error of its own.
+    if (!signal?.aborted) throw error;
+  } finally {
+    sessions.dispose();
+  }
+  if (signal?.aborted) {
+    throw new InterruptedError(`interrupted: ${tally.checked} sequence${tally.checked === 1 ? '' : 's'} read before Ctrl-C, the rest not checked`);
+  }
 
   return {
     findings: kept,
@@ -94,6 +106,29 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
     durationMs: Math.round(performance.now() - started),
     batches,
     fallbacks,
+  };
+}
+
+/**
+ * The scan's sessions, prepared the same way: JIT off (a read of big unindexed tables can cross
+ * jit_above_cost, and compiling costs more than the read; set for the session, not per transaction, as one
+ * transaction over all batches would hold every lock), and their backends remembered, so that Ctrl-C
+ * cancels the statements in flight instead of waiting, say, for a lock until lock_timeout.
+ */
+function cancellableSessions(db: PostgresDatabase, signal: AbortSignal | undefined) {
+  const backends: number[] = [];
+  const onAbort = () => void cancelBackends(db, backends);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    async join(client: Queryable): Promise<void> {
+      // One round trip: a simple query with two statements answers with one result each.
+      const results = (await client.query('set jit = off; select pg_backend_pid() as pid')) as unknown as { rows: { pid: number }[] }[];
+      backends.push(results[1]!.rows[0]!.pid);
+      if (signal?.aborted) onAbort();
+    },
+    dispose(): void {
+      signal?.removeEventListener('abort', onAbort);
+    },
   };
 }
 

@@ -94,6 +94,24 @@ export async function withClient<T>(db: PostgresDatabase, fn: (client: pg.PoolCl
   }
 }
 
+/**
+ * Cancels the statements these backends are running, over a connection of its own (the pool's may all
+ * be busy). Any role may cancel its own backends. Best effort: a failure here changes nothing.
+ */
+export async function cancelBackends(db: PostgresDatabase, pids: readonly number[]): Promise<void> {
+  if (!pids.length) return;
+  const client = new pg.Client({ ...db.pool.options, application_name: 'healfix' } as pg.ClientConfig);
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select pg_cancel_backend(pid) from unnest($1::int[]) as pid', [pids]);
+  } catch {
+    // The scan stops at its next batch anyway.
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** BEGIN … COMMIT around fn; ROLLBACK on any error, including one thrown by fn itself. */
 export async function withTransaction<T>(db: PostgresDatabase, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return withClient(db, async (client) => {

@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeDb, dropRole, type TestDatabase } from '../helpers/db.js';
-import { runCli } from '../helpers/exec.js';
+import { BIN, runCli } from '../helpers/exec.js';
 
 const PASSWORD = 'Sup3r-s3cret-pw';
 
@@ -137,6 +138,43 @@ describeDb('healfix sequences (binary)', () => {
       expect(r.stderr).toMatch(/^healfix: lost the connection to /);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       noSecret(r);
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
+  });
+
+  it('Ctrl-C during a scan stops it at once, even while a read waits on a lock: one JSON document, exit 2', async () => {
+    // aa_locked sorts first: the scan's first read waits on the lock (for up to 30 s of lock timeout).
+    await tdb.query(`create table aa_locked (id serial primary key); insert into aa_locked (id) values (5)`);
+    const holder = await tdb.connect();
+    try {
+      await holder.query('begin; lock table aa_locked in access exclusive mode');
+      const started = Date.now();
+      const child = spawn(process.execPath, [BIN, 'sequences', '--json', '--lock-timeout', '30s', '-d', url], { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      let waiting = 0;
+      for (let i = 0; i < 100 && !waiting; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and datname = current_database() and wait_event_type = 'Lock'`);
+        waiting = Number(rows[0]?.n);
+      }
+      expect(waiting).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      const code = await exited;
+      expect(code).toBe(2);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const doc = JSON.parse(stdout);
+      expect(doc).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^interrupted: \d+ sequences? read before Ctrl-C, the rest not checked$/) } });
+      expect(stderr).toContain('Stopping the scan');
+      expect(stderr).not.toMatch(/\n\s+at /);
+      // Nothing of healfix is left waiting on the server.
+      const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and datname = current_database()`);
+      expect(Number(rows[0]?.n)).toBe(0);
     } finally {
       await holder.query('rollback').catch(() => {});
       await holder.end();

@@ -46,16 +46,20 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
   try {
     const progress = await startProgress('Reading sequences…', { json });
     const onProgress = (done: number, total: number) => progress.update(`Reading sequences… ${done}/${total}`);
+    const { abortOnCtrlC } = await import('../interrupt.js');
+    const scanInterrupt = abortOnCtrlC(() => writeStderr('\nStopping the scan (Ctrl-C again to quit at once)…\n'));
     if (json && !flags.fix && db.kind === 'postgres') {
       // The one case that can list 10,000 findings: written as they are read, never all held.
       const { scanSequences } = await import('../../checks/sequences.js');
       const doc = report.startSequencesJson(writeStdout, { target, all: flags.all });
       try {
-        const result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: doc.add, keepFindings: false });
+        const result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: doc.add, keepFindings: false, signal: scanInterrupt.signal });
+        scanInterrupt.dispose();
         progress.stop();
         doc.end(result);
         return hasProblems(result) ? EXIT.PROBLEMS : EXIT.OK;
       } catch (error) {
+        scanInterrupt.dispose();
         progress.stop();
         const message = isHealfixError(error) ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
         if (doc.fail(message, isHealfixError(error) ? error.hint : undefined)) markJsonWritten(error);
@@ -68,8 +72,9 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
       const listing = report.collectListing(flags.all);
       let result;
       try {
-        result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: listing.add, keepFindings: false });
+        result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: listing.add, keepFindings: false, signal: scanInterrupt.signal });
       } finally {
+        scanInterrupt.dispose();
         progress.stop();
       }
       report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters, listing: listing.listing });
@@ -79,12 +84,13 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     try {
       if (db.kind === 'postgres') {
         const { scanSequences } = await import('../../checks/sequences.js');
-        result = await scanSequences(db.pg, { ...filters, onProgress });
+        result = await scanSequences(db.pg, { ...filters, onProgress, signal: scanInterrupt.signal });
       } else {
         const { scanSqliteSequences } = await import('../../checks/sequences-sqlite.js');
         result = scanSqliteSequences(db.sqlite, { tables: flags.table });
       }
     } finally {
+      scanInterrupt.dispose();
       progress.stop();
     }
     const problems = hasProblems(result);
@@ -117,13 +123,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     await confirmWrite({ yes: flags.yes, message: `Repair ${plan.length} sequence${plan.length === 1 ? '' : 's'}?` });
 
     const lagging = plan.map((p) => p.finding);
-    const controller = new AbortController();
-    const onSigint = () => {
-      controller.abort();
-      process.off('SIGINT', onSigint);
-      writeStderr('\nStopping after the sequence in flight (Ctrl-C again to quit at once)…\n');
-    };
-    process.on('SIGINT', onSigint);
+    const fixInterrupt = abortOnCtrlC(() => writeStderr('\nStopping after the sequence in flight (Ctrl-C again to quit at once)…\n'));
     let outcomes;
     let after;
     const fixProgress = await startProgress('Fixing sequences…', { json });
@@ -131,7 +131,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
       if (db.kind === 'postgres') {
         const { fixSequences } = await import('../../fix/sequences.js');
         outcomes = await fixSequences(db.pg, lagging, {
-          signal: controller.signal,
+          signal: fixInterrupt.signal,
           onProgress: (done, total) => fixProgress.update(`Fixing sequences… ${done}/${total}`),
         });
         const { scanSequences } = await import('../../checks/sequences.js');
@@ -150,9 +150,9 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
       }
     } finally {
       fixProgress.stop();
-      process.off('SIGINT', onSigint);
+      fixInterrupt.dispose();
     }
-    const interrupted = controller.signal.aborted;
+    const interrupted = fixInterrupt.signal.aborted;
     if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all, fixes: outcomes, after, interrupted }));
     else report.renderFixOutcomes(writeStdout, outcomes, after, { interrupted });
     if (interrupted) return EXIT.ERROR;
