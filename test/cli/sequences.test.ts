@@ -32,6 +32,16 @@ describeDb('healfix sequences (binary)', () => {
     await tdb.query(`create table healthy (id serial primary key); insert into healthy default values`);
   });
 
+  /** Polls (up to 10 s) until a healfix session of this file's database waits on a lock. */
+  const healfixWaitsOnALock = async (): Promise<boolean> => {
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and datname = current_database() and wait_event_type = 'Lock'`);
+      if (Number(rows[0]?.n) > 0) return true;
+    }
+    return false;
+  };
+
   const noSecret = (r: { stdout: string; stderr: string }) => {
     expect(r.stdout).not.toContain(PASSWORD);
     expect(r.stderr).not.toContain(PASSWORD);
@@ -117,13 +127,7 @@ describeDb('healfix sequences (binary)', () => {
     try {
       await holder.query('begin; lock table zz_locked in access exclusive mode');
       const run = runCli(['sequences', '--json', '--lock-timeout', '20s', '-d', url]);
-      let waiting = 0;
-      for (let i = 0; i < 100 && !waiting; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and datname = current_database() and wait_event_type = 'Lock'`);
-        waiting = Number(rows[0]?.n);
-      }
-      expect(waiting).toBeGreaterThan(0);
+      expect(await healfixWaitsOnALock()).toBe(true);
       // Only this file's database: other test files run healfix at the same time.
       await tdb.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'healfix' and datname = current_database()`);
       const r = await run;
@@ -157,13 +161,7 @@ describeDb('healfix sequences (binary)', () => {
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      let waiting = 0;
-      for (let i = 0; i < 100 && !waiting; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const { rows } = await tdb.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and datname = current_database() and wait_event_type = 'Lock'`);
-        waiting = Number(rows[0]?.n);
-      }
-      expect(waiting).toBeGreaterThan(0);
+      expect(await healfixWaitsOnALock()).toBe(true);
       child.kill('SIGINT');
       const code = await exited;
       expect(code).toBe(2);
