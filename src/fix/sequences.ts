@@ -83,12 +83,12 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
 
   try {
     return await withClient(db, async (client) => {
-      // Three round trips: BEGIN + LOCK, the re-read under the lock, SETVAL + COMMIT.
+      // Two round trips: BEGIN + LOCK + the re-read under the lock, then SETVAL + COMMIT.
       const tables = [...new Set(finding.consumers.map((c) => qualified(c.schema, c.table)))];
       try {
-        // In one simple query: a lock not granted aborts the transaction, rolled back below.
-        await client.query(`begin; lock table ${tables.join(', ')} in share row exclusive mode`);
-        const fresh = await reread(client, finding);
+        // One simple query: a lock not granted fails it before the re-read runs; rolled back below.
+        const results = (await client.query(`begin; lock table ${tables.join(', ')} in share row exclusive mode; ${rereadSql(finding)}`)) as unknown as pg.QueryResult<RereadRow>[];
+        const fresh = rereadFinding(finding, results.at(-1)!.rows);
         if (fresh.status !== 'lagging' || fresh.dataMax === null) {
           await client.query('commit');
           const status = fresh.status === 'ok' ? ('unchanged' as const) : fresh.status === 'unfixable' ? ('unfixable' as const) : ('skipped' as const);
@@ -115,8 +115,14 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
   }
 }
 
-/** Reads the sequence and every consumer's max again, inside the locking transaction. */
-async function reread(client: pg.PoolClient, finding: SequenceFinding): Promise<SequenceFinding> {
+interface RereadRow {
+  c: number;
+  v: string | null;
+  is_called: boolean | null;
+}
+
+/** The statement that reads the sequence, its bounds and every consumer's max again, inside the locking transaction. */
+function rereadSql(finding: SequenceFinding): string {
   const descending = BigInt(finding.increment) < 0n;
   const readable = finding.consumers.map((c, i) => ({ c, i })).filter(({ c }) => !c.skipped);
   const parts = [
@@ -127,7 +133,11 @@ async function reread(client: pg.PoolClient, finding: SequenceFinding): Promise<
   parts.push(
     `select -2, seqincrement::text || ',' || seqmin::text || ',' || seqmax::text, null::bool from pg_sequence where seqrelid = ${quoteLiteral(qualified(finding.schema, finding.name))}::regclass`,
   );
-  const { rows } = await client.query<{ c: number; v: string | null; is_called: boolean | null }>(parts.join('\nunion all\n'));
+  return parts.join('\nunion all\n');
+}
+
+/** The finding as it stands under the lock, evaluated again from the re-read rows. */
+function rereadFinding(finding: SequenceFinding, rows: RereadRow[]): SequenceFinding {
   const fresh: SequenceFinding = {
     ...finding,
     consumers: finding.consumers.map((c) => ({ ...c, maxValue: null })),
