@@ -3,7 +3,7 @@
 //   - `healfix sequences --json` (the built binary, whole process) against the naive loop
 //     (one round trip per max() and per sequence read, one connection) in the same run,
 //   - `healfix sequences --fix --yes` for all N,
-//   - `healfix --version` against `node -e 0` (median of 5).
+//   - `healfix --version` against `node -e 0` (median of 15).
 // Uses HEALFIX_BENCH_DATABASE_URL (an admin URL; a scratch database is created and dropped there) or
 // starts an embedded PostgreSQL with default settings (max_locks_per_transaction = 64).
 import { spawn, spawnSync } from 'node:child_process';
@@ -179,7 +179,8 @@ async function main() {
     const floor = { discoveryMs: median(floors.map((f) => f.discoveryMs)), readsMs: median(floors.map((f) => f.readsMs)) };
     const version = [];
     const bare = [];
-    for (let i = 0; i < 5; i++) {
+    // Start-up times are a few tens of ms and jumpy on a shared machine: a median over 15 alternating runs.
+    for (let i = 0; i < 15; i++) {
       version.push(timeSync(process.execPath, [BIN, '--version']));
       bare.push(timeSync(process.execPath, ['-e', '0']));
     }
