@@ -5,7 +5,7 @@ import { FETCH_ROWS, openDiscovery, rowFilter, type CatalogRow, type DiscoveryCu
 import { addToTally, describeConsumers, emptyTally, nearExhaustion, summaryLine } from './sequences-evaluate.js';
 import { makeBatches, pendingFindings, readBatch, type PendingFinding } from './sequences-reads.js';
 import type { ScanSequencesOptions, ScanSequencesResult, SequenceFinding } from './sequences-types.js';
-import type { CheckResult, Finding } from './types.js';
+import { worstSeverity, type CheckResult, type Finding } from './types.js';
 
 /**
  * Sequences that feed columns, compared with the data they feed. Returns data only: the reporters print.
@@ -244,7 +244,7 @@ export function sequencesCheckResult(result: ScanSequencesResult): CheckResult {
   }
   const check: CheckResult = {
     check: 'sequences',
-    status: findings.some((f) => f.severity === 'error') ? 'error' : findings.some((f) => f.severity === 'warn') ? 'warn' : 'ok',
+    status: worstSeverity(findings),
     summary: summaryLine(result),
     findings,
   };
