@@ -22,22 +22,25 @@ export function commandAction<O extends { json?: boolean }>(
   };
 }
 
+/** What an error document says: the known failure's line and hint, or "internal error: …" for a bug. */
+export function errorForJson(error: unknown): { message: string; hint?: string } {
+  if (isHealfixError(error)) return { message: error.message, hint: error.hint };
+  return { message: `internal error: ${(error as Error)?.message ?? String(error)}` };
+}
+
 export async function reportError(command: string, error: unknown, json: boolean): Promise<ExitCode> {
   const { chalk } = await import('../report/color.js');
   // A streamed document already closed itself with the error: stdout must stay one document.
   if (isJsonWritten(error)) json = false;
+  if (json) {
+    const { jsonError } = await import('../report/json.js');
+    const { message, hint } = errorForJson(error);
+    writeStdout(jsonError(command, message, hint));
+  }
   if (isHealfixError(error)) {
-    if (json) {
-      const { jsonError } = await import('../report/json.js');
-      writeStdout(jsonError(command, error.message, error.hint));
-    }
     writeStderr(`${chalk.red('healfix:')} ${error.message}\n`);
     if (error.hint) writeStderr(`${chalk.dim(error.hint)}\n`);
     return error.exitCode;
-  }
-  if (json) {
-    const { jsonError } = await import('../report/json.js');
-    writeStdout(jsonError(command, `internal error: ${(error as Error)?.message ?? String(error)}`));
   }
   writeStderr(`${chalk.red('healfix: internal error')} — this is a bug, please report it with the output below.\n`);
   writeStderr(`${(error as Error)?.stack ?? String(error)}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addConnectionOptions, addJsonOption, type ConnectionFlags } from '../options.js';
-import { commandAction } from '../run.js';
-import { EXIT, isHealfixError, markJsonWritten, UsageError, type ExitCode } from '../../errors.js';
+import { commandAction, errorForJson } from '../run.js';
+import { EXIT, markJsonWritten, UsageError, type ExitCode } from '../../errors.js';
 
 interface SequencesFlags extends ConnectionFlags {
   schema?: string[];
@@ -37,7 +37,6 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
   const { writeStdout, writeStderr } = await import('../../report/io.js');
   const report = await import('../../report/sequences.js');
   const { startProgress } = await import('../spinner.js');
-  const { hasProblems } = await import('../../checks/sequences.js');
   const json = Boolean(flags.json);
   const filters = { schemas: flags.schema, tables: flags.table };
 
@@ -48,47 +47,25 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     const onProgress = (done: number, total: number) => progress.update(`Reading sequences… ${done}/${total}`);
     const { abortOnCtrlC } = await import('../interrupt.js');
     const scanInterrupt = abortOnCtrlC(() => writeStderr('\nStopping the scan (Ctrl-C again to quit at once)…\n'));
-    if (json && !flags.fix && db.kind === 'postgres') {
-      // The one case that can list 10,000 findings: written as they are read, never all held.
-      const { scanSequences } = await import('../../checks/sequences.js');
-      const doc = report.startSequencesJson(writeStdout, { target, all: flags.all });
-      try {
-        const result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: doc.add, keepFindings: false, signal: scanInterrupt.signal });
-        scanInterrupt.dispose();
-        progress.stop();
-        doc.end(result);
-        return hasProblems(result) ? EXIT.PROBLEMS : EXIT.OK;
-      } catch (error) {
-        scanInterrupt.dispose();
-        progress.stop();
-        const message = isHealfixError(error) ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
-        if (doc.fail(message, isHealfixError(error) ? error.hint : undefined)) markJsonWritten(error);
-        throw error;
-      }
-    }
-    if (!json && !flags.fix && db.kind === 'postgres') {
-      // The terminal table shows 50 rows at most: keep those and count the rest, never all findings.
-      const { scanSequences } = await import('../../checks/sequences.js');
-      const listing = report.collectListing(flags.all);
-      let result;
-      try {
-        result = await scanSequences(db.pg, { ...filters, onProgress, onFinding: listing.add, keepFindings: false, signal: scanInterrupt.signal });
-      } finally {
-        scanInterrupt.dispose();
-        progress.stop();
-      }
-      report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters, listing: listing.listing });
-      return hasProblems(result) ? EXIT.PROBLEMS : EXIT.OK;
-    }
+    // Without --fix nothing needs every finding at once: --json is written as they are read, the terminal
+    // keeps the 50 rows it shows. 10,000 tables are never held in memory.
+    const streamed = !flags.fix && db.kind === 'postgres';
+    const doc = streamed && json ? report.startSequencesJson(writeStdout, { target, all: flags.all }) : undefined;
+    const listing = streamed && !json ? report.collectListing(flags.all) : undefined;
+    const { hasProblems, scanSequences } = await import('../../checks/sequences.js');
     let result;
     try {
       if (db.kind === 'postgres') {
-        const { scanSequences } = await import('../../checks/sequences.js');
-        result = await scanSequences(db.pg, { ...filters, onProgress, signal: scanInterrupt.signal });
+        const onFinding = doc?.add ?? listing?.add;
+        result = await scanSequences(db.pg, { ...filters, onProgress, signal: scanInterrupt.signal, ...(onFinding ? { onFinding, keepFindings: false } : {}) });
       } else {
         const { scanSqliteSequences } = await import('../../checks/sequences-sqlite.js');
         result = scanSqliteSequences(db.sqlite, { tables: flags.table });
       }
+    } catch (error) {
+      const { message, hint } = errorForJson(error);
+      if (doc?.fail(message, hint)) markJsonWritten(error);
+      throw error;
     } finally {
       scanInterrupt.dispose();
       progress.stop();
@@ -96,8 +73,9 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     const problems = hasProblems(result);
 
     if (!flags.fix) {
-      if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all }));
-      else report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters });
+      if (doc) doc.end(result);
+      else if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all }));
+      else report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters, ...(listing ? { listing: listing.listing } : {}) });
       return problems ? EXIT.PROBLEMS : EXIT.OK;
     }
 
@@ -134,7 +112,6 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
           signal: fixInterrupt.signal,
           onProgress: (done, total) => fixProgress.update(`Fixing sequences… ${done}/${total}`),
         });
-        const { scanSequences } = await import('../../checks/sequences.js');
         after = await scanSequences(db.pg, filters);
       } else {
         const { openSqlite } = await import('../../db/sqlite.js');
