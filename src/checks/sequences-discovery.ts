@@ -94,7 +94,10 @@ export const FETCH_ROWS = 1000;
 export interface DiscoveryCursor {
   /** Sequence-fed columns found (rows, before filters). */
   total: number;
+  /** The next rows, up to fetchRows of them. */
   fetch(): Promise<CatalogRow[]>;
+  /** True once a fetch came back short: every row has been handed out. */
+  readonly exhausted: boolean;
   close(): Promise<void>;
 }
 
@@ -132,21 +135,27 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
     total = fallback!.length;
   }
   let open = true;
+  let exhausted = false;
+  const next = async (): Promise<CatalogRow[]> => {
+    if (!fallback) {
+      try {
+        return (await client.query<CatalogRow>(`fetch forward ${fetchRows} from healfix_discovery`)).rows;
+      } catch (error) {
+        if (pgFields(error).code !== SQLSTATE.invalidCursorName) throw error;
+        await fallBack();
+      }
+    }
+    return fallback!.splice(0, fetchRows);
+  };
   return {
     total,
+    get exhausted() {
+      return exhausted;
+    },
     fetch: async () => {
-      if (!fallback) {
-        try {
-          const { rows } = await client.query<CatalogRow>(`fetch forward ${fetchRows} from healfix_discovery`);
-          consumed += rows.length;
-          return rows;
-        } catch (error) {
-          if (pgFields(error).code !== SQLSTATE.invalidCursorName) throw error;
-          await fallBack();
-        }
-      }
-      const rows = fallback!.splice(0, fetchRows);
+      const rows = await next();
       consumed += rows.length;
+      if (rows.length < fetchRows) exhausted = true;
       return rows;
     },
     close: async () => {

@@ -67,10 +67,9 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
   try {
     await withClient(db, async (owner) => {
       await sessions.join(owner);
-      const fetchRows = Math.max(1, options.fetchRows ?? FETCH_ROWS);
-      const cursor = await openDiscovery(owner, fetchRows);
+      const cursor = await openDiscovery(owner, Math.max(1, options.fetchRows ?? FETCH_ROWS));
       try {
-        const source = new BatchSource(cursor, fetchRows, rowFilter(options), options.batchSize ?? 200);
+        const source = new BatchSource(cursor, rowFilter(options), options.batchSize ?? 200);
         options.onProgress?.(0, cursor.total);
         const helpers = Math.min(concurrency - 1, Math.ceil(cursor.total / 50));
         await Promise.all([
@@ -157,12 +156,10 @@ class BatchSource {
   private queue: { index: number; batch: PendingFinding[]; rows: number }[] = [];
   private carry: CatalogRow[] = [];
   private uncounted = 0;
-  private ended = false;
   private fetching: Promise<void> | undefined;
 
   constructor(
     private readonly cursor: DiscoveryCursor,
-    private readonly fetchRows: number,
     private readonly matches: (row: CatalogRow) => boolean,
     private readonly batchSize: number,
   ) {
@@ -170,7 +167,7 @@ class BatchSource {
   }
 
   async next(): Promise<{ index: number; batch: PendingFinding[]; rows: number } | undefined> {
-    while (!this.queue.length && !this.ended) {
+    while (!this.queue.length && !this.cursor.exhausted) {
       // One fetch at a time; whoever arrives while it runs waits for the same one.
       this.fetching ??= this.fill().finally(() => (this.fetching = undefined));
       await this.fetching;
@@ -180,7 +177,6 @@ class BatchSource {
 
   private async fill(): Promise<void> {
     const rows = await this.cursor.fetch();
-    if (rows.length < this.fetchRows) this.ended = true;
     let group = this.carry;
     const groups: CatalogRow[][] = [];
     for (const row of rows) {
@@ -190,7 +186,7 @@ class BatchSource {
       }
       group.push(row);
     }
-    if (this.ended) {
+    if (this.cursor.exhausted) {
       if (group.length) groups.push(group);
       this.carry = [];
     } else {

@@ -1,6 +1,6 @@
 import { redact } from '../secrets.js';
 import type { Write } from './io.js';
-import { JSON_SCHEMA_VERSION, jsonReplacer } from './json.js';
+import { errorField, JSON_SCHEMA_VERSION, jsonReplacer } from './json.js';
 
 /**
  * One --json document written while its longest array is still being produced, so a scan of 10,000
@@ -58,7 +58,7 @@ export function streamJsonDocument(write: Write, command: string, head: Record<s
     },
     fail(message, hint) {
       if (!started || closed) return false;
-      close({ error: { message, ...(hint ? { hint } : {}) }, ok: false });
+      close({ error: errorField(message, hint), ok: false });
       return true;
     },
   };

@@ -27,5 +27,10 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 
 /** The document printed for an error under --json: one document, still. */
 export function jsonError(command: string, message: string, hint?: string): string {
-  return jsonDocument(command, false, { error: { message, ...(hint ? { hint } : {}) } });
+  return jsonDocument(command, false, { error: errorField(message, hint) });
+}
+
+/** The `error` member of a failed document. */
+export function errorField(message: string, hint?: string): { message: string; hint?: string } {
+  return { message, ...(hint ? { hint } : {}) };
 }
