@@ -127,9 +127,10 @@ export async function withTransaction<T>(db: PostgresDatabase, fn: (client: pg.P
   });
 }
 
+/** Whether a client must be thrown away rather than pooled again: its session is gone, or the error did not come from the server (no SQLSTATE), so its state is unknown. */
 function isConnectionLevel(error: unknown): boolean {
   const code = (error as { code?: string } | undefined)?.code;
-  return !code || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code === '57P01';
+  return !code || !/^[0-9A-Z]{5}$/.test(code) || isLostConnection(error);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
