@@ -30,6 +30,33 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        // Real components under fault (PgBouncer, a standby, SCRAM, refused/silent ports): a separate .ci/run
+        // step, kept out of README's `npm test`.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        // The real frameworks (Django + allauth + axes, Rails + Devise, Express): a separate .ci/run step.
+        test: {
+          name: 'frameworks',
+          include: ['test/frameworks/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 3 },
+        },
+      },
     ],
   },
 });
