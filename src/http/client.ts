@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { CookieJar } from 'tough-cookie';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, UsageError } from '../errors.js';
 
 export interface HttpClientOptions {
   baseUrl: string;
@@ -121,6 +121,11 @@ export class HttpClient {
 
   private async follow(method: string, req: HttpRequest, started: number, attemptStarted: number): Promise<Omit<HttpResponse, 'retries'>> {
     let url = new URL(req.path, this.base);
+    // A flow path (or a captured value filled into one) must not send the signup, its cookies and its
+    // password to another host than --url. Redirects are the server's own choice and are followed.
+    if (url.origin !== this.base.origin) {
+      throw new UsageError(`${req.path} is not on ${this.base.origin}: a flow step only requests paths on --url`);
+    }
     let currentMethod = method;
     let body = req.body;
     let headers = { ...req.headers };

@@ -140,6 +140,34 @@ describe('register-test: every path checked before any request', () => {
     });
   }
 
+  it('a captured value that makes a step path leave --url: refused before that request, exit 2', async () => {
+    const url = await serve((path, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ next: 'http://203.0.113.1/collect' }));
+    });
+    const flow = flowFile('leave.json', [
+      { name: 'start', method: 'GET', path: '/start', capture: { next: { json: '$.next' } } },
+      { name: 'signup', role: 'signup', method: 'POST', path: '{{next}}', json: { email: '{{email}}' } },
+    ]);
+    const r = await runCli(['register-test', '--url', url, '--flow', flow, '--connect-timeout', '2s']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^healfix: http:\/\/203\.0\.113\.1\/collect is not on http:\/\/127\.0\.0\.1:\d+: a flow step only requests paths on --url$/m);
+    expect(requests).toBe(1);
+  });
+
+  it('a flow file with an unknown key or a full URL path: one line, exit 2, no request', async () => {
+    const url = await serve(ok);
+    const typo = flowFile('typo.json', [{ name: 'signup', method: 'POST', path: '/signup', expects: [201] }]);
+    const r = await runCli(['register-test', '--url', url, '--flow', typo]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^healfix: --flow .*typo.json: step 1 has unknown key "expects"/);
+    const abs = flowFile('abs.json', [{ name: 'signup', method: 'POST', path: 'http://203.0.113.1/signup' }]);
+    const a = await runCli(['register-test', '--url', url, '--flow', abs]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/step 1 "path" is a full URL/);
+    expect(requests).toBe(0);
+  });
+
   it('a good --output is written after the run (the check does not refuse a valid path)', async () => {
     const url = await serve(ok);
     const out = join(dir, 'report.xml');

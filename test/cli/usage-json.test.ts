@@ -29,6 +29,14 @@ describe('usage errors under --json', () => {
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'usage' });
   });
 
+  it('a duration without a unit is refused with one line naming the choices', async () => {
+    const r = await runCli(['sequences', '--lock-timeout', '3', '-d', 'postgres://u@127.0.0.1:1/x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('healfix: --lock-timeout needs a unit: 3ms, 3s or 3m, got "3"');
+    const help = await runCli(['sequences', '--help']);
+    expect(help.stdout).toMatch(/a unit is required:\s+500ms,\s+30s,\s+2m/);
+  });
+
   it('help and version under --json still exit 0', async () => {
     const help = await runCli(['doctor', '--help', '--json']);
     expect(help.code).toBe(0);

@@ -39,7 +39,7 @@ export function registerRegisterTest(program: Command): void {
     .option('-y, --yes', 'do not ask before writing (--fix-sequences, --cleanup)')
     .option('--server-log <file>', "the app's log file: find the line for a 500's error id")
     .option('--cleanup', 'delete the created account and its pending rows through the database')
-    .option('--timeout <duration>', 'give up on one request after', '15s')
+    .option('--timeout <duration>', 'give up on one request after (a unit is required: 500ms, 15s, 1m)', '15s')
     .addOption(new Option('--reporter <name>', 'output format').choices(['human', 'junit']).default('human'))
     .option('--output <file>', 'write the --reporter junit XML here');
   addConnectionOptions(command);
