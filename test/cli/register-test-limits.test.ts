@@ -141,7 +141,7 @@ describe('register-test: every path checked before any request', () => {
   }
 
   it('a captured value that makes a step path leave --url: refused before that request, exit 2', async () => {
-    const url = await serve((path, res) => {
+    const url = await serve((_path, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ next: 'http://203.0.113.1/collect' }));
     });
