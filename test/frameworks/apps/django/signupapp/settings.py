@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    # allauth's login template loads the socialaccount tags, so the app is installed (with no provider).
+    "allauth.socialaccount",
     "axes",
 ]
 SITE_ID = 1

@@ -1,0 +1,148 @@
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, inject } from 'vitest';
+import { commandWorks, freePort, runCommand, startService, waitForHttp, type Service } from './service.js';
+
+/** The real apps live here (test/frameworks/README.md says what each contains). */
+export const APPS_DIR = fileURLToPath(new URL('../frameworks/apps/', import.meta.url));
+
+/** Debian's interpreter: the packaged Django/allauth/axes are in its dist-packages, not in a pyenv's. */
+const PYTHON = '/usr/bin/python3';
+const READY_TIMEOUT_MS = 60_000;
+const MIGRATE_TIMEOUT_MS = 120_000;
+
+export type MailSettings = { smtpHost: string; smtpPort: number } | { fileDir: string };
+
+export interface StartAppOptions {
+  /** The app's own database (a fresh one from createTestDatabase). */
+  databaseUrl: string;
+  mail?: MailSettings;
+}
+
+export interface RunningApp {
+  stack: 'django' | 'rails' | 'express';
+  url: string;
+  port: number;
+  databaseUrl: string;
+  /** Where the app writes its error log (Django's django.request tracebacks, Rails' tagged production log). */
+  logFile: string;
+  /** Milliseconds the framework's migrations took, and from spawn to the first HTTP answer. */
+  migrateMs: number;
+  readyMs: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface Availability {
+  ok: boolean;
+  reason: string;
+}
+
+/** describe, or describe.skip with the reason in its title and on stderr, so a skipped stack is never silent. */
+export function describeFramework(name: string, availability: Availability, body: () => void): void {
+  const dbSkip = inject('skipReason');
+  const reason = !availability.ok ? availability.reason : dbSkip;
+  if (reason) {
+    process.stderr.write(`\n[healfix frameworks] SKIPPED ${name}: ${reason}\n`);
+    describe.skip(`${name} (skipped: ${reason})`, body);
+    return;
+  }
+  describe(name, body);
+}
+
+export function djangoAvailable(): Availability {
+  const probe = commandWorks(PYTHON, ['-c', 'import django, allauth, axes, psycopg2; assert django.VERSION[:2] == (3, 2), django.VERSION']);
+  return probe.ok ? { ok: true, reason: '' } : { ok: false, reason: `Django 3.2 + allauth + axes + psycopg2 not importable by ${PYTHON} (apt-get install python3-django python3-django-allauth python3-django-axes python3-psycopg2): ${lastLine(probe.output)}` };
+}
+
+export function railsAvailable(): Availability {
+  const probe = commandWorks('ruby', ['-e', 'gem "rails", "~> 6.1"; require "rails"; require "devise"; require "pg"; require "puma"']);
+  if (!probe.ok) return { ok: false, reason: `Rails 6.1 + Devise + pg + puma not loadable by ruby (apt-get install ruby-rails ruby-devise ruby-pg puma): ${lastLine(probe.output)}` };
+  const puma = commandWorks('puma', ['--version']);
+  return puma.ok ? { ok: true, reason: '' } : { ok: false, reason: `the puma command is missing (apt-get install puma): ${lastLine(puma.output)}` };
+}
+
+export function expressAvailable(): Availability {
+  const require = createRequire(import.meta.url);
+  for (const name of ['express', 'express-session', 'cookie-parser', 'csrf-csrf', 'passport', 'passport-local']) {
+    try {
+      require.resolve(`${name}/package.json`);
+    } catch {
+      return { ok: false, reason: `the npm package ${name} is not installed (npm install)` };
+    }
+  }
+  return { ok: true, reason: '' };
+}
+
+/** Django 3.2 + allauth + axes: `manage.py migrate`, then runserver (DEBUG=False) on a free port. */
+export async function startDjangoApp(options: StartAppOptions): Promise<RunningApp> {
+  const cwd = join(APPS_DIR, 'django');
+  const { env, logFile, port } = await appEnvironment('django', options);
+  Object.assign(env, { PYTHONDONTWRITEBYTECODE: '1', DJANGO_SETTINGS_MODULE: 'signupapp.settings' });
+  if (options.mail && 'fileDir' in options.mail) env.MAIL_FILE_PATH = options.mail.fileDir;
+  const migrateMs = await timed(() => runCommand(PYTHON, ['manage.py', 'migrate', '--noinput'], { cwd, env, timeoutMs: MIGRATE_TIMEOUT_MS }));
+  const service = startService(PYTHON, ['manage.py', 'runserver', `127.0.0.1:${port}`, '--noreload', '--nothreading'], { cwd, env });
+  return running('django', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/accounts/signup/' });
+}
+
+/** Rails 6.1 + Devise (production env, Debian gems, no Bundler): `bin/rails db:migrate`, then puma. */
+export async function startRailsApp(options: StartAppOptions): Promise<RunningApp> {
+  const cwd = join(APPS_DIR, 'rails');
+  const { env, logFile, port } = await appEnvironment('rails', options);
+  env.RAILS_ENV = 'production';
+  if (options.mail && 'fileDir' in options.mail) env.MAIL_FILE_DIR = options.mail.fileDir;
+  const migrateMs = await timed(() => runCommand('ruby', ['bin/rails', 'db:migrate'], { cwd, env, timeoutMs: MIGRATE_TIMEOUT_MS }));
+  const service = startService('puma', ['-b', `tcp://127.0.0.1:${port}`, '-e', 'production', '-t', '1:4', 'config.ru'], { cwd, env });
+  return running('rails', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/users/sign_up' });
+}
+
+/** Express 5 + csrf-csrf + passport-local: its SQL migrations, then `node server.js`. */
+export async function startExpressApp(options: StartAppOptions): Promise<RunningApp> {
+  const cwd = join(APPS_DIR, 'express');
+  const { env, logFile, port } = await appEnvironment('express', options);
+  const migrateMs = await timed(() => runCommand(process.execPath, ['migrate.js'], { cwd, env, timeoutMs: MIGRATE_TIMEOUT_MS }));
+  const service = startService(process.execPath, ['server.js'], { cwd, env });
+  return running('express', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/register' });
+}
+
+async function appEnvironment(stack: string, options: StartAppOptions): Promise<{ env: Record<string, string>; logFile: string; port: number }> {
+  const port = await freePort();
+  const logFile = join(mkdtempSync(join(tmpdir(), `healfix-${stack}-`)), 'app.log');
+  // A clean environment: the developer's own DATABASE_URL, RAILS_ENV or PYTHONPATH never leak into the app.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    LANG: 'C.UTF-8',
+    DATABASE_URL: options.databaseUrl,
+    PORT: String(port),
+    LOG_FILE: logFile,
+  };
+  if (options.mail && 'smtpHost' in options.mail) {
+    env.SMTP_HOST = options.mail.smtpHost;
+    env.SMTP_PORT = String(options.mail.smtpPort);
+  }
+  return { env, logFile, port };
+}
+
+async function running(
+  stack: RunningApp['stack'],
+  service: Service,
+  info: { port: number; logFile: string; migrateMs: number; databaseUrl: string; probePath: string },
+): Promise<RunningApp> {
+  const url = `http://127.0.0.1:${info.port}`;
+  const readyMs = await waitForHttp(`${url}${info.probePath}`, service, READY_TIMEOUT_MS);
+  return { stack, url, port: info.port, databaseUrl: info.databaseUrl, logFile: info.logFile, migrateMs: info.migrateMs, readyMs, output: service.output, stop: service.stop };
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = Date.now();
+  await work();
+  return Date.now() - started;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
