@@ -69,3 +69,10 @@ export function textOfClass(html: string, className: string): string[] {
 export function pageText(html: string): string {
   return textContent(parseDocument(html)).replace(/\s+/g, ' ').trim();
 }
+
+/** The href of every <a> on a page or in an HTML mail, in document order. */
+export function links(html: string): string[] {
+  return findAll((el) => el.name === 'a', parseDocument(html).children)
+    .map((el) => getAttributeValue(el, 'href'))
+    .filter((href): href is string => Boolean(href));
+}
