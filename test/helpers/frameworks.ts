@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,10 +65,9 @@ export function railsAvailable(): Availability {
 }
 
 export function expressAvailable(): Availability {
-  const require = createRequire(import.meta.url);
   for (const name of ['express', 'express-session', 'cookie-parser', 'csrf-csrf', 'passport', 'passport-local']) {
     try {
-      require.resolve(`${name}/package.json`);
+      import.meta.resolve(name);
     } catch {
       return { ok: false, reason: `the npm package ${name} is not installed (npm install)` };
     }
