@@ -11,13 +11,15 @@ import { fileURLToPath } from 'node:url';
 export const capturing = process.env.HEALFIX_CAPTURE_FIXTURES === '1';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/frameworks/', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 /** CSRF tokens and session-bound values change every run and are secrets of a sort: replaced by a marker. */
 export function redact(text: string): string {
   return text
     .replace(/(name="(?:csrfmiddlewaretoken|authenticity_token|_csrf|_token)" value=")[^"]*"/g, '$1REDACTED"')
     .replace(/(<meta name="csrf-token" content=")[^"]*"/g, '$1REDACTED"')
-    .replace(/(confirm-email\/|confirmation_token=)[A-Za-z0-9:_-]+/g, '$1REDACTED');
+    .replace(/(confirm-email\/|confirmation_token=)[A-Za-z0-9:_-]+/g, '$1REDACTED')
+    .replaceAll(REPO, '<repo>/');
 }
 
 export function saveFixture(stack: string, name: string, content: string): void {

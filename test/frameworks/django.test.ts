@@ -110,6 +110,7 @@ describeFramework('Django 3.2 + django-allauth + django-axes', available, () => 
     const log = readFileSync(app.logFile, 'utf8');
     expect(log).toContain('ERROR django.request Internal Server Error: /accounts/signup/');
     expect(log).toMatch(/IntegrityError: duplicate key value violates unique constraint "auth_user_pkey"/);
+    expect(log).not.toContain(password);
     saveFixture('django', 'error-500.html', result.html);
     saveFixture('django', 'server-500.log', log);
     saveSchema('django', db.url, ['auth_user', 'account_emailaddress', 'account_emailconfirmation', 'axes_accessattempt', 'axes_accesslog', 'axes_accessfailurelog']);

@@ -78,6 +78,7 @@ describeFramework('Express 5 + csrf-csrf + passport-local', expressAvailable(), 
     expect(result.status).toBe(500);
     const log = readFileSync(app.logFile, 'utf8');
     expect(log).toMatch(/POST \/register 500 error: duplicate key value violates unique constraint "users_pkey"/);
+    expect(log).not.toContain(password);
     saveFixture('express', 'server-500.log', log);
     saveSchema('express', db.url, ['users', 'schema_migrations']);
   });

@@ -22,6 +22,8 @@ module SignupApp
     config.log_tags = [:request_id]
     config.logger = ActiveSupport::TaggedLogging.new(ActiveSupport::Logger.new(ENV.fetch("LOG_FILE", "log/production.log")))
     config.consider_all_requests_local = false
+    # What `rails new` puts in config/initializers/filter_parameter_logging.rb: passwords and tokens never reach the log.
+    config.filter_parameters += [:passw, :secret, :token, :_key, :crypt, :salt, :certificate, :otp, :ssn]
     config.action_controller.perform_caching = false
     config.active_record.dump_schema_after_migration = false
 
