@@ -19,6 +19,7 @@ export function redact(text: string): string {
     .replace(/(name="(?:csrfmiddlewaretoken|authenticity_token|_csrf|_token)" value=")[^"]*"/g, '$1REDACTED"')
     .replace(/(<meta name="csrf-token" content=")[^"]*"/g, '$1REDACTED"')
     .replace(/(confirm-email\/|confirmation_token=)[A-Za-z0-9:_-]+/g, '$1REDACTED')
+    .replace(/\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/g, 'REDACTED-BCRYPT-HASH')
     .replaceAll(REPO, '<repo>/');
 }
 

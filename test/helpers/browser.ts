@@ -25,12 +25,17 @@ export class Browser {
   }
 
   /** POSTs fields as application/x-www-form-urlencoded, like a form submit. */
-  async post(path: string, fields: Record<string, string>): Promise<Page> {
+  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
     return this.request(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.baseUrl, referer: new URL(path, this.baseUrl).toString() },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.baseUrl, referer: new URL(path, this.baseUrl).toString(), ...headers },
       body: new URLSearchParams(fields).toString(),
     });
+  }
+
+  /** The value of a cookie the server set for this origin, as the browser would send it. */
+  async cookie(name: string): Promise<string | undefined> {
+    return (await this.jar.getCookies(this.baseUrl)).find((c) => c.key === name)?.value;
   }
 
   private async request(path: string, init: RequestInit): Promise<Page> {

@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, inject } from 'vitest';
 import { commandWorks, freePort, runCommand, startService, waitForHttp, type Service } from './service.js';
@@ -22,7 +23,7 @@ export interface StartAppOptions {
 }
 
 export interface RunningApp {
-  stack: 'django' | 'rails' | 'express';
+  stack: 'django' | 'rails' | 'express' | 'laravel';
   url: string;
   port: number;
   databaseUrl: string;
@@ -75,6 +76,11 @@ export function expressAvailable(): Availability {
   return { ok: true, reason: '' };
 }
 
+export function laravelAvailable(): Availability {
+  const probe = commandWorks('php', ['-r', 'require "Illuminate/autoload.php"; if (!extension_loaded("pdo_pgsql")) { fwrite(STDERR, "pdo_pgsql missing"); exit(1); } echo Illuminate\\Foundation\\Application::VERSION;']);
+  return probe.ok && probe.output.startsWith('8.') ? { ok: true, reason: '' } : { ok: false, reason: `Laravel 8 (php-laravel-framework) with pdo_pgsql not loadable by php (apt-get install php-cli php-pgsql php-laravel-framework): ${lastLine(probe.output)}` };
+}
+
 /** Django 3.2 + allauth + axes: `manage.py migrate`, then runserver (DEBUG=False) on a free port. */
 export async function startDjangoApp(options: StartAppOptions): Promise<RunningApp> {
   const cwd = join(APPS_DIR, 'django');
@@ -104,6 +110,27 @@ export async function startExpressApp(options: StartAppOptions): Promise<Running
   const migrateMs = await timed(() => runCommand(process.execPath, ['migrate.js'], { cwd, env, timeoutMs: MIGRATE_TIMEOUT_MS }));
   const service = startService(process.execPath, ['server.js'], { cwd, env });
   return running('express', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/register' });
+}
+
+/**
+ * Laravel 8 (Debian's php-laravel-framework, no Composer): `php artisan migrate --force`, then PHP's built-in
+ * server with public/index.php as the router. Storage (sessions, compiled views) is a temporary folder.
+ */
+export async function startLaravelApp(options: StartAppOptions): Promise<RunningApp> {
+  const cwd = join(APPS_DIR, 'laravel');
+  const { env, logFile, port } = await appEnvironment('laravel', options);
+  const storage = join(dirname(logFile), 'storage');
+  for (const dir of ['framework/sessions', 'framework/views', 'framework/cache', 'logs']) mkdirSync(join(storage, dir), { recursive: true });
+  Object.assign(env, {
+    STORAGE_PATH: storage,
+    APP_KEY: `base64:${randomBytes(32).toString('base64')}`,
+    APP_PACKAGES_CACHE: join(storage, 'packages.php'),
+    APP_SERVICES_CACHE: join(storage, 'services.php'),
+    PHP_CLI_SERVER_WORKERS: '4',
+  });
+  const migrateMs = await timed(() => runCommand('php', ['artisan', 'migrate', '--force'], { cwd, env, timeoutMs: MIGRATE_TIMEOUT_MS }));
+  const service = startService('php', ['-S', `127.0.0.1:${port}`, '-t', 'public', 'public/index.php'], { cwd, env });
+  return running('laravel', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/register' });
 }
 
 async function appEnvironment(stack: string, options: StartAppOptions): Promise<{ env: Record<string, string>; logFile: string; port: number }> {
