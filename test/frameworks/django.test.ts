@@ -78,6 +78,20 @@ describeFramework('Django 3.2 + django-allauth + django-axes', available, () => 
     saveFixture('django', 'signup-error-email-taken.html', again.result.html);
   });
 
+  it('refuses a signup POST without the CSRF cookie with 403 and logs the reason', async () => {
+    const address = email('nocsrf');
+    const form = await new Browser(app.url).get('/accounts/signup/');
+    const fresh = new Browser(app.url);
+    const result = await fresh.post('/accounts/signup/', { ...hiddenInputs(form.html), email: address, password1: password, password2: password });
+    expect(result.status).toBe(403);
+    expect(pageText(result.html)).toContain('403 Forbidden');
+    expect((await db.query('select 1 from auth_user where email = $1', [address])).rowCount).toBe(0);
+    const log = readFileSync(app.logFile, 'utf8');
+    expect(log).toContain('WARNING django.security.csrf Forbidden (CSRF cookie not set.): /accounts/signup/');
+    saveFixture('django', 'csrf-403.html', result.html);
+    saveFixture('django', 'csrf-403.log', log.split('\n').filter((l) => l.includes('django.security.csrf')).join('\n') + '\n');
+  });
+
   it('locks the account after three bad logins (axes_accessattempt, 403), even for the right password', async () => {
     const address = email('lock');
     await signUp(new Browser(app.url), address);

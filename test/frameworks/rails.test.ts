@@ -81,6 +81,21 @@ describeFramework('Rails 6.1 + Devise 4.8', available, () => {
     saveFixture('rails', 'signup-error-email-taken.html', again.result.html);
   });
 
+  it('refuses a signup POST with a stale authenticity_token with 422 and logs InvalidAuthenticityToken', async () => {
+    const address = email('nocsrf');
+    const form = await new Browser(app.url).get('/users/sign_up');
+    const fresh = new Browser(app.url);
+    const fields = { ...hiddenInputs(form.html, (a) => a.id === 'new_user'), 'user[email]': address, 'user[password]': password, 'user[password_confirmation]': password };
+    const result = await fresh.post('/users', fields);
+    expect(result.status).toBe(422);
+    expect((await db.query('select 1 from users where email = $1', [address])).rowCount).toBe(0);
+    const requestId = result.headers.get('x-request-id');
+    const tagged = readFileSync(app.logFile, 'utf8').split('\n').filter((l) => l.startsWith(`[${requestId}]`));
+    expect(tagged.join('\n')).toContain("Can't verify CSRF token authenticity.");
+    expect(tagged.join('\n')).toContain('ActionController::InvalidAuthenticityToken');
+    saveFixture('rails', 'csrf-422.log', `${tagged.slice(0, 8).join('\n')}\n`);
+  });
+
   it('locks the account after three bad logins (locked_at set), even for the right password, and mails the unlock link', async () => {
     const address = email('lock');
     await signUp(new Browser(app.url), address);

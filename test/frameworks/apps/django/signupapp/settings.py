@@ -115,7 +115,11 @@ LOGGING = {
             "formatter": "plain",
         }
     },
-    "loggers": {"django.request": {"handlers": ["file"], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        "django.request": {"handlers": ["file"], "level": "ERROR", "propagate": False},
+        # CSRF refusals: the 403 page says nothing with DEBUG=False, the reason is only in this log.
+        "django.security.csrf": {"handlers": ["file"], "level": "WARNING", "propagate": False},
+    },
 }
 
 USE_TZ = True
