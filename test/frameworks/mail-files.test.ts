@@ -43,22 +43,21 @@ describeFramework('Django file mail backend', djangoAvailable(), () => {
   });
 });
 
-describeFramework('Rails :file mail delivery', railsAvailable(), () => {
+describeFramework('Rails :file mail delivery (the default when no mail setting is given)', railsAvailable(), () => {
   let db: TestDatabase;
   let app: RunningApp;
-  const dir = mkdtempSync(join(tmpdir(), 'healfix-rails-mail-'));
 
   beforeAll(async () => {
     db = await createTestDatabase('rbmail');
-    app = await startRailsApp({ databaseUrl: db.url, mail: { fileDir: dir } });
+    app = await startRailsApp({ databaseUrl: db.url });
   });
   afterAll(async () => {
     await app?.stop();
     await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes the confirmation mail, with its link, into MAIL_FILE_DIR (one file per recipient)', async () => {
+  it('writes the confirmation mail, with its link, into app.mailDir (one file per recipient)', async () => {
+    const dir = app.mailDir!;
     const address = email('file');
     const browser = new Browser(app.url);
     const form = await browser.get('/users/sign_up');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ export interface RunningApp {
   databaseUrl: string;
   /** Where the app writes its error log (Django's django.request tracebacks, Rails' tagged production log). */
   logFile: string;
+  /** Where mail goes when the app was started without an SMTP catcher (the file backend's folder). */
+  mailDir?: string;
   /** Milliseconds the framework's migrations took, and from spawn to the first HTTP answer. */
   migrateMs: number;
   readyMs: number;
@@ -86,10 +88,11 @@ export async function startDjangoApp(options: StartAppOptions): Promise<RunningA
   const cwd = join(APPS_DIR, 'django');
   const { env, logFile, port } = await appEnvironment('django', options);
   Object.assign(env, { PYTHONDONTWRITEBYTECODE: '1', DJANGO_SETTINGS_MODULE: 'signupapp.settings' });
-  if (options.mail && 'fileDir' in options.mail) env.MAIL_FILE_PATH = options.mail.fileDir;
+  const mailDir = fileMailDir(options, logFile);
+  if (mailDir) env.MAIL_FILE_PATH = mailDir;
   const migrateMs = await timed(() => runCommand(PYTHON, ['manage.py', 'migrate', '--noinput'], { cwd, env, timeoutMs: MIGRATE_TIMEOUT_MS }));
   const service = startService(PYTHON, ['manage.py', 'runserver', `127.0.0.1:${port}`, '--noreload', '--nothreading'], { cwd, env });
-  return running('django', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/accounts/signup/' });
+  return { ...(await running('django', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/accounts/signup/' })), mailDir };
 }
 
 /** Rails 6.1 + Devise (production env, Debian gems, no Bundler): `bin/rails db:migrate`, then puma. */
@@ -97,10 +100,11 @@ export async function startRailsApp(options: StartAppOptions): Promise<RunningAp
   const cwd = join(APPS_DIR, 'rails');
   const { env, logFile, port } = await appEnvironment('rails', options);
   env.RAILS_ENV = 'production';
-  if (options.mail && 'fileDir' in options.mail) env.MAIL_FILE_DIR = options.mail.fileDir;
+  const mailDir = fileMailDir(options, logFile);
+  if (mailDir) env.MAIL_FILE_DIR = mailDir;
   const migrateMs = await timed(() => runCommand('ruby', ['bin/rails', 'db:migrate'], { cwd, env, timeoutMs: MIGRATE_TIMEOUT_MS }));
   const service = startService('puma', ['-b', `tcp://127.0.0.1:${port}`, '-e', 'production', '-t', '1:4', 'config.ru'], { cwd, env });
-  return running('rails', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/users/sign_up' });
+  return { ...(await running('rails', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/users/sign_up' })), mailDir };
 }
 
 /** Express 5 + csrf-csrf + passport-local: its SQL migrations, then `node server.js`. */
@@ -133,6 +137,25 @@ export async function startLaravelApp(options: StartAppOptions): Promise<Running
   return running('laravel', service, { port, logFile, migrateMs, databaseUrl: options.databaseUrl, probePath: '/register' });
 }
 
+/**
+ * The file backend's folder: the one the test named, or, when no mail setting was given at all, a folder next to
+ * the log, so a signup never fails on an SMTP server nobody started. Undefined when mail goes to SMTP.
+ */
+function fileMailDir(options: StartAppOptions, logFile: string): string | undefined {
+  if (options.mail && 'smtpHost' in options.mail) return undefined;
+  const dir = options.mail?.fileDir ?? join(dirname(logFile), 'mail');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Every stack by name, for suites that run the same scenario on each (issue 11's register-test matrix). */
+export const FRAMEWORK_APPS = {
+  django: { title: 'Django 3.2 + django-allauth + django-axes', available: djangoAvailable, start: startDjangoApp, signupPath: '/accounts/signup/' },
+  rails: { title: 'Rails 6.1 + Devise 4.8', available: railsAvailable, start: startRailsApp, signupPath: '/users/sign_up' },
+  express: { title: 'Express 5 + csrf-csrf + passport-local', available: expressAvailable, start: startExpressApp, signupPath: '/register' },
+  laravel: { title: 'Laravel 8', available: laravelAvailable, start: startLaravelApp, signupPath: '/register' },
+} as const;
+
 async function appEnvironment(stack: string, options: StartAppOptions): Promise<{ env: Record<string, string>; logFile: string; port: number }> {
   const port = await freePort();
   const logFile = join(mkdtempSync(join(tmpdir(), `healfix-${stack}-`)), 'app.log');
@@ -158,8 +181,16 @@ async function running(
   info: { port: number; logFile: string; migrateMs: number; databaseUrl: string; probePath: string },
 ): Promise<RunningApp> {
   const url = `http://127.0.0.1:${info.port}`;
-  const readyMs = await waitForHttp(`${url}${info.probePath}`, service, READY_TIMEOUT_MS);
-  return { stack, url, port: info.port, databaseUrl: info.databaseUrl, logFile: info.logFile, migrateMs: info.migrateMs, readyMs, output: service.output, stop: service.stop };
+  const readyMs = await waitForHttp(`${url}${info.probePath}`, service, READY_TIMEOUT_MS).catch((error: unknown) => {
+    rmSync(dirname(info.logFile), { recursive: true, force: true });
+    throw error;
+  });
+  // stop() also removes the app's temporary folder (log, file mail, Laravel storage): read them before stopping.
+  const stop = async () => {
+    await service.stop();
+    rmSync(dirname(info.logFile), { recursive: true, force: true });
+  };
+  return { stack, url, port: info.port, databaseUrl: info.databaseUrl, logFile: info.logFile, migrateMs: info.migrateMs, readyMs, output: service.output, stop };
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
