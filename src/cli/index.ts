@@ -45,9 +45,27 @@ export async function main(argv: string[]): Promise<void> {
       // help and version are successes; every other commander error is a usage error.
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
       process.exitCode = ok ? EXIT.OK : EXIT.ERROR;
+      // commander already wrote its line on stderr; under --json stdout still gets its one document.
+      if (!ok && wantsJson(argv)) {
+        const { jsonError } = await import('../report/json.js');
+        const { writeStdout } = await import('../report/io.js');
+        writeStdout(jsonError(commandName(program, argv), error.message.replace(/^error: /, ''), 'Run with --help for the options.', 'usage'));
+      }
       return;
     }
     const { reportError } = await import('./run.js');
-    process.exitCode = await reportError('healfix', error, argv.includes('--json'));
+    process.exitCode = await reportError('healfix', error, wantsJson(argv));
   }
+}
+
+/** --json anywhere before a `--` separator (commander has not parsed it when it fails on another flag). */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The subcommand named in argv, for the `command` of an error document. */
+function commandName(program: Command, argv: string[]): string {
+  const names = new Set(program.commands.map((c) => c.name()));
+  return argv.slice(2).find((a) => names.has(a)) ?? 'healfix';
 }

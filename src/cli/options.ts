@@ -20,9 +20,9 @@ export function addConnectionOptions(command: Command): Command {
   return command
     .option('-d, --database-url <url>', 'database to check: postgres://… or sqlite:path (default: DATABASE_URL, PG* variables, ./.env)')
     .option('--env-file <path>', "read DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD from this file instead of ./.env")
-    .addOption(new Option('--statement-timeout <duration>', 'cancel any statement running longer').default('30s'))
-    .addOption(new Option('--lock-timeout <duration>', 'give up on a lock not granted within').default('3s'))
-    .addOption(new Option('--connect-timeout <duration>', 'give up connecting after').default('10s'));
+    .addOption(new Option('--statement-timeout <duration>', 'cancel any statement running longer (a unit is required: 500ms, 30s, 2m)').default('30s'))
+    .addOption(new Option('--lock-timeout <duration>', 'give up on a lock not granted within (500ms, 3s, 1m)').default('3s'))
+    .addOption(new Option('--connect-timeout <duration>', 'give up connecting after (500ms, 10s, 1m)').default('10s'));
 }
 
 export function addJsonOption(command: Command): Command {

@@ -1,4 +1,4 @@
-import { EXIT, isHealfixError, isJsonWritten, type ExitCode } from '../errors.js';
+import { ConfigError, ConnectionError, EXIT, InterruptedError, isHealfixError, isJsonWritten, MissingDriverError, NotConfirmedError, UsageError, type ExitCode } from '../errors.js';
 import { writeStderr, writeStdout } from '../report/io.js';
 
 /**
@@ -23,9 +23,20 @@ export function commandAction<O extends { json?: boolean }>(
 }
 
 /** What an error document says: the known failure's line and hint, or "internal error: …" for a bug. */
-export function errorForJson(error: unknown): { message: string; hint?: string } {
-  if (isHealfixError(error)) return { message: error.message, hint: error.hint };
-  return { message: `internal error: ${(error as Error)?.message ?? String(error)}` };
+export function errorForJson(error: unknown): { message: string; hint?: string; code: string } {
+  if (isHealfixError(error)) return { message: error.message, hint: error.hint, code: errorCode(error) };
+  return { message: `internal error: ${(error as Error)?.message ?? String(error)}`, code: 'internal' };
+}
+
+/** The machine-readable kind of a failure, for scripts reading the `error.code` of a --json document. */
+export function errorCode(error: unknown): string {
+  if (error instanceof UsageError) return 'usage';
+  if (error instanceof ConfigError) return 'config';
+  if (error instanceof ConnectionError) return 'connection';
+  if (error instanceof NotConfirmedError) return 'not-confirmed';
+  if (error instanceof InterruptedError) return 'interrupted';
+  if (error instanceof MissingDriverError) return 'missing-driver';
+  return isHealfixError(error) ? 'error' : 'internal';
 }
 
 export async function reportError(command: string, error: unknown, json: boolean): Promise<ExitCode> {
@@ -34,8 +45,8 @@ export async function reportError(command: string, error: unknown, json: boolean
   if (isJsonWritten(error)) json = false;
   if (json) {
     const { jsonError } = await import('../report/json.js');
-    const { message, hint } = errorForJson(error);
-    writeStdout(jsonError(command, message, hint));
+    const { message, hint, code } = errorForJson(error);
+    writeStdout(jsonError(command, message, hint, code));
   }
   if (isHealfixError(error)) {
     writeStderr(`${chalk.red('healfix:')} ${error.message}\n`);

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { CookieJar } from 'tough-cookie';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, UsageError } from '../errors.js';
 
 export interface HttpClientOptions {
   baseUrl: string;
@@ -18,7 +18,15 @@ export interface HttpClientOptions {
   /** Longest Retry-After a GET retry waits out on its own (seconds, default 10). */
   maxRetryAfterSec?: number;
   userAgent?: string;
+  /** Most bytes of one answer's body kept in memory (default MAX_BODY_BYTES); past it healfix stops reading. */
+  maxBodyBytes?: number;
 }
+
+/**
+ * A signup answer is a page or a small JSON document. Past this, healfix keeps what it has and closes the
+ * connection: a 500 MB answer once took 2.1 GB of memory, and an endless chunked body grew without bound.
+ */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface HttpRequest {
   method: string;
@@ -34,6 +42,8 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** Set when the body was longer than the cap: only this many bytes were kept, the rest never read. */
+  truncatedAt?: number;
   ms: number;
   redirects: number;
   retries: number;
@@ -60,6 +70,7 @@ export class HttpClient {
   private readonly getRetries: number;
   private readonly maxRetryAfterSec: number;
   private readonly userAgent: string;
+  private readonly maxBodyBytes: number;
 
   constructor(options: HttpClientOptions) {
     this.base = new URL(options.baseUrl);
@@ -68,6 +79,7 @@ export class HttpClient {
     this.getRetries = options.getRetries ?? 1;
     this.maxRetryAfterSec = options.maxRetryAfterSec ?? 10;
     this.userAgent = options.userAgent ?? 'healfix register-test';
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   }
 
   /** Every cookie value the jar holds (to mask them in output). */
@@ -109,6 +121,11 @@ export class HttpClient {
 
   private async follow(method: string, req: HttpRequest, started: number, attemptStarted: number): Promise<Omit<HttpResponse, 'retries'>> {
     let url = new URL(req.path, this.base);
+    // A flow path (or a captured value filled into one) must not send the signup, its cookies and its
+    // password to another host than --url. Redirects are the server's own choice and are followed.
+    if (url.origin !== this.base.origin) {
+      throw new UsageError(`${req.path} is not on ${this.base.origin}: a flow step only requests paths on --url`);
+    }
     let currentMethod = method;
     let body = req.body;
     let headers = { ...req.headers };
@@ -140,7 +157,8 @@ export class HttpClient {
         }
         continue;
       }
-      return { method, url: url.toString(), status: res.status, headers: res.headers, body: res.body, ms: Math.round(performance.now() - started), redirects };
+      const truncated = res.truncatedAt === undefined ? {} : { truncatedAt: res.truncatedAt };
+      return { method, url: url.toString(), status: res.status, headers: res.headers, body: res.body, ...truncated, ms: Math.round(performance.now() - started), redirects };
     }
   }
 
@@ -150,22 +168,44 @@ export class HttpClient {
     headers: Record<string, string>,
     body: string | undefined,
     remainingMs: number,
-  ): Promise<{ status: number; headers: Record<string, string>; setCookies: string[]; body: string }> {
+  ): Promise<{ status: number; headers: Record<string, string>; setCookies: string[]; body: string; truncatedAt?: number }> {
     const where = `${url.host}`;
     if (remainingMs <= 0) return Promise.reject(timeoutError(where, this.timeoutMs));
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(remainingMs)));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       let connectTimer: NodeJS.Timeout | undefined;
+      let settled = false;
       const req = send(url, { method, headers, signal }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
+        let kept = 0;
+        const finish = (truncatedAt?: number) => {
+          if (settled) return;
+          settled = true;
           const flat: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: res.statusCode ?? 0, headers: flat, setCookies: res.headers['set-cookie'] ?? [], body: Buffer.concat(chunks).toString('utf8') });
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: flat, setCookies: res.headers['set-cookie'] ?? [], body, ...(truncatedAt === undefined ? {} : { truncatedAt }) });
+        };
+        res.on('data', (c: Buffer) => {
+          if (settled) return;
+          const room = this.maxBodyBytes - kept;
+          if (c.length <= room) {
+            chunks.push(c);
+            kept += c.length;
+            return;
+          }
+          // Keep up to the cap, then stop reading: the rest is never buffered (nor waited for, if it never ends).
+          chunks.push(c.subarray(0, room));
+          kept += room;
+          finish(kept);
+          res.destroy();
+          req.destroy();
         });
-        res.on('error', (error) => reject(classify(error, where, this.connectTimeoutMs, this.timeoutMs, signal)));
+        res.on('end', () => finish());
+        res.on('error', (error) => {
+          if (!settled) reject(classify(error, where, this.connectTimeoutMs, this.timeoutMs, signal));
+        });
       });
       req.on('socket', (socket: Socket) => {
         if (!socket.connecting) return;
@@ -179,7 +219,7 @@ export class HttpClient {
       req.on('close', () => clearTimeout(connectTimer));
       req.on('error', (error) => {
         clearTimeout(connectTimer);
-        reject(classify(error, where, this.connectTimeoutMs, this.timeoutMs, signal));
+        if (!settled) reject(classify(error, where, this.connectTimeoutMs, this.timeoutMs, signal));
       });
       req.end(body);
     });

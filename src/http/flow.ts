@@ -113,14 +113,20 @@ export function validateFlow(value: unknown, name: string): Flow {
   };
   if (!value || typeof value !== 'object') fail('expected an object with "steps"');
   const flow = value as Flow;
+  // A misspelt key ("expects", "captures") was ignored silently and the flow ran without it: name it.
+  unknownKeys(flow, FLOW_KEYS, 'the flow', fail);
+  if (flow.database && typeof flow.database === 'object') unknownKeys(flow.database, DATABASE_KEYS, '"database"', fail);
   if (!Array.isArray(flow.steps) || flow.steps.length === 0) fail('"steps" must be a non-empty list');
   flow.steps.forEach((step, i) => {
     if (!step || typeof step !== 'object') fail(`step ${i + 1} is not an object`);
     if (typeof step.method !== 'string' || !/^[A-Za-z]+$/.test(step.method)) fail(`step ${i + 1} needs a "method"`);
+    unknownKeys(step, STEP_KEYS, `step ${i + 1}`, fail);
     if (typeof step.path !== 'string' || step.path === '') fail(`step ${i + 1} needs a "path"`);
+    if (isAbsoluteUrl(step.path)) fail(`step ${i + 1} "path" is a full URL (${step.path}): give a path on --url, e.g. "/signup"`);
     if (step.json !== undefined && step.form !== undefined) fail(`step ${i + 1} has both "json" and "form"`);
     step.name ??= `${step.method.toUpperCase()} ${step.path}`;
     for (const [key, capture] of Object.entries(step.capture ?? {})) {
+      if (capture && typeof capture === 'object') unknownKeys(capture, CAPTURE_KEYS, `capture "${key}" of step ${i + 1}`, fail);
       const kinds = ['json', 'header', 'cookie', 'regex', 'hidden', 'meta'].filter((k) => k in (capture as object));
       if (kinds.length !== 1) fail(`capture "${key}" of step ${i + 1} needs exactly one of json, header, cookie, regex, hidden, meta`);
       if ('regex' in capture) {
@@ -134,6 +140,21 @@ export function validateFlow(value: unknown, name: string): Flow {
   });
   flow.name ??= name;
   return flow;
+}
+
+const FLOW_KEYS = ['$schema', 'name', 'description', 'app', 'variables', 'steps', 'database', 'sessionErrors'];
+const STEP_KEYS = ['name', 'method', 'path', 'headers', 'json', 'form', 'expect', 'response', 'capture', 'role'];
+const CAPTURE_KEYS = ['json', 'header', 'cookie', 'sessionField', 'regex', 'group', 'hidden', 'meta', 'secret', 'optional'];
+const DATABASE_KEYS = ['writes', 'account', 'pending', 'cleanup', 'otp'];
+
+function unknownKeys(value: object, known: string[], where: string, fail: (what: string) => void): void {
+  const unknown = Object.keys(value).filter((k) => !known.includes(k));
+  if (unknown.length) fail(`${where} has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
+}
+
+/** "http://other/x", "//other/x": a step that would leave the --url host. */
+export function isAbsoluteUrl(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(path.trim()) || /^[\\/]{2}/.test(path.trim());
 }
 
 // ------------------------------------------------------------ templates

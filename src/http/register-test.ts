@@ -46,7 +46,12 @@ export interface RegisterTestOptions {
   cleanup?: boolean;
   connectTimeoutMs?: number;
   timeoutMs?: number;
+  /** Longest Retry-After --wait sleeps out (default MAX_WAIT_SEC). */
+  maxWaitSec?: number;
 }
+
+/** --wait sleeps out a short limiter window; anything longer is reported, not waited for. */
+export const MAX_WAIT_SEC = 300;
 
 export interface RegisterTestHooks {
   askOtp?(message: string): Promise<string>;
@@ -66,6 +71,8 @@ export interface StepRecord {
   ms: number;
   ok: boolean;
   result: string;
+  /** The answer was longer than healfix keeps: only this many bytes were read (see MAX_BODY_BYTES). */
+  bodyTruncatedAt?: number;
 }
 
 export interface RaceClient {
@@ -215,6 +222,7 @@ async function runSteps(steps: FlowStep[], ctx: PassContext, start: { records: S
     const answer = await client.send({ method, path, headers, body });
     const expected = step.expect ? step.expect.includes(answer.status) : answer.status >= 200 && answer.status < 300;
     const record: StepRecord = { ...(ctx.clientNo ? { client: ctx.clientNo } : {}), attempt: ctx.attempt, name: step.name, method, path, status: answer.status, ms: answer.ms, ok: expected, result: '' };
+    if (answer.truncatedAt !== undefined) record.bodyTruncatedAt = answer.truncatedAt;
     records.push(record);
     // A GET whose answer feeds a JSON capture (the CSRF token) must be JSON too, or the capture fails obscurely.
     const jsonCapture = expected && Object.values(step.capture ?? {}).some((c) => 'json' in c);
@@ -224,7 +232,7 @@ async function runSteps(steps: FlowStep[], ctx: PassContext, start: { records: S
     }
     if (wantJson && !parseJson(answer.body) && answer.status !== 429) {
       const kind = isHtml(answer) ? 'an HTML page' : `${answer.headers['content-type'] ?? 'untyped'} text`;
-      throw new HealfixError(`${method} ${path} answered ${answer.status} with ${kind}, not JSON${answer.status === 404 ? ' (no such endpoint)' : ''}`, {
+      throw new HealfixError(`${method} ${path} answered ${answer.status} with ${kind}, not JSON${answer.status === 404 ? ' (no such endpoint)' : ''}${truncationNote(answer)}`, {
         hint: 'Check --url (the app base URL) and --profile, or describe the endpoints with --flow FILE.',
       });
     }
@@ -257,6 +265,7 @@ async function runSteps(steps: FlowStep[], ctx: PassContext, start: { records: S
     }
     record.result = serverMessage(answer)?.slice(0, 80) ?? 'ok';
     if (isHtml(answer)) record.result = 'ok';
+    record.result += truncationNote(answer);
   }
   for (const v of await client.cookieValues()) secrets.add(v);
   return { ok: true, records, signupAccepted };
@@ -348,6 +357,12 @@ async function readOtp(flow: Flow, db: OpenedDatabase, vars: Record<string, stri
   return String(code);
 }
 
+/** Said wherever a cut answer is reported: what was kept, and that the rest was never read. */
+function truncationNote(answer: { truncatedAt?: number }): string {
+  if (answer.truncatedAt === undefined) return '';
+  return ` (answer longer than ${Math.round(answer.truncatedAt / 1024 / 1024)} MB: kept the first ${Math.round(answer.truncatedAt / 1024 / 1024)} MB, stopped reading)`;
+}
+
 /** Explains a failure and says whether to retry once (after --wait or --fix-sequences). */
 async function diagnoseFailure(
   failure: Failure,
@@ -361,6 +376,13 @@ async function diagnoseFailure(
   result.findings.push(diagnosis.finding);
   if (diagnosis.kind === 'rate-limited' && options.wait) {
     if (diagnosis.waitSec === undefined) return false;
+    const cap = options.maxWaitSec ?? MAX_WAIT_SEC;
+    if (diagnosis.waitSec > cap) {
+      // A day-long Retry-After is a lockout, not a pause: say so instead of sleeping silently for a day.
+      diagnosis.finding.detail = `${diagnosis.finding.detail ?? ''} --wait waits at most ${cap}s; the server asks for ${diagnosis.waitSec}s, so healfix did not wait or retry.`.trim();
+      diagnosis.finding.hint = `Retry after ${new Date(Date.now() + diagnosis.waitSec * 1000).toISOString()}, or clear the limit (healfix rate-limits --unlock, or restart the app for in-memory limits).`;
+      return false;
+    }
     await (hooks.waitOut ?? ((s) => new Promise((r) => setTimeout(r, s * 1000))))(diagnosis.waitSec + 1, diagnosis.finding.title);
     return true;
   }

@@ -26,11 +26,11 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 /** The document printed for an error under --json: one document, still. */
-export function jsonError(command: string, message: string, hint?: string): string {
-  return jsonDocument(command, false, { error: errorField(message, hint) });
+export function jsonError(command: string, message: string, hint?: string, code?: string): string {
+  return jsonDocument(command, false, { error: errorField(message, hint, code) });
 }
 
-/** The `error` member of a failed document. */
-export function errorField(message: string, hint?: string): { message: string; hint?: string } {
-  return { message, ...(hint ? { hint } : {}) };
+/** The `error` member of a failed document; `code` is machine-readable (usage, config, connection, ...). */
+export function errorField(message: string, hint?: string, code?: string): { message: string; hint?: string; code?: string } {
+  return { message, ...(hint ? { hint } : {}), ...(code ? { code } : {}) };
 }

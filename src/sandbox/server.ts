@@ -82,6 +82,8 @@ class Limiter {
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log: string[] = [];
+  // Like a real app, the log file exists once the app runs (register-test checks --server-log up front).
+  if (options.logFile) appendFileSync(options.logFile, '');
   const writeLog = (line: string) => {
     log.push(line);
     if (options.logFile) appendFileSync(options.logFile, `${line}\n`);

@@ -1,5 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { testTempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeDb, dropRole, type TestDatabase } from '../helpers/db.js';
@@ -56,7 +56,7 @@ describeDb('finding the database like the app does', () => {
 
   it("reads the app's .env (DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) and says so, password masked", async () => {
     const u = new URL(db.urlFor(role, password));
-    const dir = mkdtempSync(join(tmpdir(), 'healfix-app-'));
+    const dir = testTempDir('app');
     writeFileSync(join(dir, '.env'), `DB_HOST=${u.hostname}\nDB_PORT=${u.port}\nDB_NAME=${db.name}\nDB_USER=${role}\nDB_PASSWORD=${password}\nSECRET_KEY=x\n`);
     const result = await runCli(['doctor'], { cwd: dir });
     expect(result.code).toBe(0);
@@ -66,7 +66,7 @@ describeDb('finding the database like the app does', () => {
 
   it('uses PG* variables with the password from a pgpass file', async () => {
     const u = new URL(db.urlFor(role, password));
-    const dir = mkdtempSync(join(tmpdir(), 'healfix-pgpass-'));
+    const dir = testTempDir('pgpass');
     const passfile = join(dir, 'pgpass');
     writeFileSync(passfile, `${u.hostname}:${u.port}:${db.name}:${role}:${password}\n`, { mode: 0o600 });
     const result = await runCli(['doctor', '--json'], {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { runCli } from '../helpers/exec.js';
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/explain/${name}`, import.meta.url), 'utf8');
 // An empty folder: no .env, so no database is found unless the test gives one.
 const cwd = mkdtempSync(join(tmpdir(), 'healfix-explain-cli-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 const PASTE = '[ERROR 849e6587] register: duplicate key value violates unique constraint "notifications_pkey"\nDETAIL:  Key (id)=(1) already exists.';
 
 describe('healfix explain (binary)', () => {

@@ -37,8 +37,8 @@ describe('parseDuration', () => {
     expect(parseDuration('500ms', '--lock-timeout')).toBe(500);
     expect(parseDuration('30s', '--statement-timeout')).toBe(30_000);
     expect(parseDuration('2m', '--statement-timeout')).toBe(120_000);
-    expect(parseDuration('1500', '--lock-timeout')).toBe(1500);
+    expect(() => parseDuration('1500', '--lock-timeout')).toThrow('--lock-timeout needs a unit: 1500ms, 1500s or 1500m, got "1500"');
     expect(() => parseDuration('soon', '--lock-timeout')).toThrow('--lock-timeout must be a duration like 500ms, 30s or 2m, got "soon"');
-    expect(() => parseDuration('0', '--lock-timeout')).toThrow(/between 1ms and 24h/);
+    expect(() => parseDuration('0s', '--lock-timeout')).toThrow(/between 1ms and 24h/);
   });
 });

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findTarget, resolveTarget } from '../../src/db/target.js';
 import { ConfigError } from '../../src/errors.js';
+import { testTempDir } from '../helpers/tmp.js';
 
 function folder(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'healfix-target-'));
+  const dir = testTempDir('target');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

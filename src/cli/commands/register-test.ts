@@ -34,12 +34,12 @@ export function registerRegisterTest(program: Command): void {
     .option('--otp <code>', 'the OTP to verify with (otp flow)')
     .addOption(new Option('--otp-from <source>', 'read the OTP from the app database').choices(['db']))
     .option('--race <n>', 'N concurrent signups for one email from N clients, then verify each')
-    .option('--wait', 'on a 429, wait the time the server asks for and retry once')
+    .option('--wait', 'on a 429, wait the time the server asks for (at most 5 minutes) and retry once')
     .option('--fix-sequences', 'on a 500 caused by lagging sequences, fix them (asks first) and retry once')
     .option('-y, --yes', 'do not ask before writing (--fix-sequences, --cleanup)')
     .option('--server-log <file>', "the app's log file: find the line for a 500's error id")
     .option('--cleanup', 'delete the created account and its pending rows through the database')
-    .option('--timeout <duration>', 'give up on one request after', '15s')
+    .option('--timeout <duration>', 'give up on one request after (a unit is required: 500ms, 15s, 1m)', '15s')
     .addOption(new Option('--reporter <name>', 'output format').choices(['human', 'junit']).default('human'))
     .option('--output <file>', 'write the --reporter junit XML here');
   addConnectionOptions(command);
@@ -53,10 +53,15 @@ export function registerRegisterTest(program: Command): void {
       if (flags.otp && flags.otpFrom) throw new UsageError('give either --otp or --otp-from, not both');
       if (flags.otp !== undefined && !/^\S{4,12}$/.test(flags.otp)) throw new UsageError('--otp must be the 4-12 character code');
       if (flags.flow && flags.profile !== 'auto') throw new UsageError('give either --flow or --profile, not both');
+      // Every path first: a bad one found after the signup ran leaves an account behind.
+      const { assertReadableFile, assertWritableFile } = await import('../paths.js');
+      if (flags.output !== undefined) assertWritableFile(flags.output, '--output');
+      if (flags.serverLog !== undefined) assertReadableFile(flags.serverLog, '--server-log');
+      if (flags.flow !== undefined) assertReadableFile(flags.flow, '--flow');
       const { parseDuration } = await import('../../db/session.js');
       const timeoutMs = parseDuration(flags.timeout, '--timeout');
       const connectTimeoutMs = flags.connectTimeout ? parseDuration(flags.connectTimeout, '--connect-timeout') : 5_000;
-      const { parseFields, runRegisterTest } = await import('../../http/register-test.js');
+      const { parseFields, runRegisterTest, MAX_WAIT_SEC } = await import('../../http/register-test.js');
       const fields = parseFields(flags.field);
 
       // A database is optional: configured explicitly or by the environment / .env, it powers --otp-from db,
@@ -97,6 +102,8 @@ export function registerRegisterTest(program: Command): void {
           {
             askOtp: (message) => askSecret(message),
             async waitOut(seconds, reason) {
+              // Said on stderr even without a TTY: a silent sleep looks like a hang.
+              if (!flags.json) writeStderr(`${reason}: waiting ${seconds}s before retrying once (--wait waits at most ${MAX_WAIT_SEC}s)\n`);
               const progress = await startProgress(`${reason}: waiting ${seconds}s`, { json: flags.json });
               for (let left = seconds; left > 0; left--) {
                 progress.update(`rate limited: retrying in ${left}s`);
