@@ -1,6 +1,6 @@
 /**
- * Devise confirmable + lockable (heartcombo/devise lib/devise/models/confirmable.rb, lockable.rb) and
- * Rails' own CSRF error. On the users table, so every row is an account: never purged.
+ * Devise confirmable + lockable (heartcombo/devise lib/devise/models/confirmable.rb, lockable.rb).
+ * On the users table, so every row is an account: never purged.
  */
 import type { StackKnowledge } from './types.js';
 
@@ -65,16 +65,6 @@ export const devise: StackKnowledge = {
       cause: 'Devise confirmable refuses sign-in while confirmed_at is null; with confirm_within set, a confirmation link older than that is refused too ("needs to be confirmed within N days").',
       fix: 'Resend the confirmation (users/confirmation/new); check that mail is delivered; lengthen confirm_within if users confirm late.',
       check: ['healfix temp-registrations --email {email}'],
-    },
-    {
-      id: 'invalid-authenticity-token',
-      match: /ActionController::InvalidAuthenticityToken|Can't verify CSRF token authenticity\.?/,
-      refines: 'csrf-failed',
-      httpStatus: 422,
-      title: '422 InvalidAuthenticityToken: the form\'s authenticity_token was missing or stale',
-      cause: 'Rails\' protect_from_forgery compares the authenticity_token form field (or X-CSRF-Token) with the token in the session cookie; a POST without the field, a page cached across sessions, or a lost session cookie (another host, Secure over http) fails with 422.',
-      fix: 'GET the form page first, keep its session cookie and post its authenticity_token back unchanged; for JSON clients send the <meta name="csrf-token"> value in X-CSRF-Token.',
-      check: ['healfix register-test --url {origin}'],
     },
   ],
 };

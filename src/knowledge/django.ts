@@ -21,7 +21,7 @@ export const django: StackKnowledge = {
     },
     {
       id: 'csrf-token-missing-or-incorrect',
-      match: /CSRF token (?:missing or incorrect|missing|incorrect)\.?|CSRF token from POST (?:has incorrect length|incorrect)/i,
+      match: /CSRF token (?:missing or incorrect|missing\.|incorrect\.)|CSRF token from POST (?:has incorrect length|incorrect)/i,
       refines: 'csrf-failed',
       httpStatus: 403,
       title: '403 Forbidden (CSRF token missing or incorrect)',

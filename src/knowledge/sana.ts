@@ -110,9 +110,9 @@ export const sana: StackKnowledge = {
       match: /Please wait \d+ seconds before requesting a new code/i,
       refines: 'rate-limited',
       httpStatus: 429,
-      title: '429: a new code was requested within the resend window ({wait})',
+      title: '429: a new code was requested within the resend window ({waitText})',
       cause: 'The app allows one new verification code per 60 seconds per session. This is expected behaviour, not a failure.',
-      fix: 'Use the code already sent, or {wait} before requesting a new one.',
+      fix: 'Use the code already sent, or {waitText} before requesting a new one.',
       check: ['healfix temp-registrations', 'healfix register-test --url {origin} --wait'],
     },
     {

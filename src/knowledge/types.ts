@@ -147,7 +147,8 @@ export interface LimiterKnowledge {
 /**
  * An error text the stack produces, with what it means and what to do. `refines` names the generic
  * diagnosis it makes specific (its wording replaces the generic one when both match the same paste).
- * `{seconds}`, `{limit}`, `{email}` in title/cause/fix are filled from what the paste says.
+ * `{wait}` (": wait N seconds" or nothing), `{waitText}`, `{Wait}`, `{limit}`, `{email}`, `{tempId}`, `{origin}` in the
+ * texts and commands are filled from what the paste says (src/explain/stack-errors.ts).
  */
 export interface ErrorText {
   id: string;
