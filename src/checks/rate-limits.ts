@@ -9,9 +9,11 @@ import type { CheckResult, Finding } from './types.js';
 import { worstSeverity } from './types.js';
 import { humanDuration, msFromNow, parseDbTime, showTime, type DbTime } from './db-time.js';
 import {
-  connectionArgs, describeTables, mappedColumn, parseColumnMapping, pickColumn, queryRows, readClock, requireTable, selectText,
-  shellQuote, type DiscoveredTable, type PurgeTarget, type TableInfo,
-} from './table-discovery.js';
+  describeTables, mappedColumn, parseColumnMapping, pickColumn, requireTable, type TableInfo,
+} from '../db/catalog.js';
+import { queryRows, readClock, selectText } from '../db/query.js';
+import { connectionArgs, shellQuote } from './next-command.js';
+import type { DiscoveredTable, PurgeTarget } from './state-tables.js';
 import { UsageError } from '../errors.js';
 
 export const RATE_LIMIT_ROLES = ['key', 'hits', 'expires', 'blocked', 'users.identity', 'users.attempts', 'users.locked'] as const;

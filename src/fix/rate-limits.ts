@@ -2,7 +2,7 @@
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent } from '../db/postgres.js';
 import type { RateLimitsResult } from '../checks/rate-limits.js';
-import { queryRows } from '../checks/table-discovery.js';
+import { queryRows } from '../db/query.js';
 import { UsageError } from '../errors.js';
 import { inWriteTransaction, purgeExpiredRows, purgePlan, type PurgeStep } from './write.js';
 

@@ -5,7 +5,8 @@
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent, withTransaction } from '../db/postgres.js';
 import { msFromNow, parseDbTime } from '../checks/db-time.js';
-import { numbered, readClock, selectText, type PurgeTarget } from '../checks/table-discovery.js';
+import { numbered, readClock, selectText } from '../db/query.js';
+import type { PurgeTarget } from '../checks/state-tables.js';
 
 export interface WriteSession {
   /** Runs a statement with `?` placeholders; returns the rows it changed. */
