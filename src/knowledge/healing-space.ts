@@ -8,7 +8,7 @@ export const healingSpace: StackKnowledge = {
   recognise: {
     tables: [
       { table: 'verification_codes', columns: ['identifier', 'code', 'method', 'expires_at', 'verified'] },
-      { table: 'patient_approvals', columns: ['status'] },
+      { table: 'users', columns: ['username', 'pin_hash', 'email'] },
     ],
     probes: [{ method: 'GET', path: '/api/csrf-token', status: 200, body: /"csrf_token"\s*:/, means: 'hands out a CSRF token as JSON' }],
   },

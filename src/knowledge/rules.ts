@@ -3,7 +3,7 @@
  * No database here: rows come in as plain objects keyed by column name, as read by the checks, so
  * every stack's semantics are unit-tested with hand-made rows.
  */
-import { isTruthyFlag, msFromNow, parseDbTime, type DbClock } from '../checks/db-time.js';
+import { isTruthyFlag, msFromNow, parseDbTime, type DbClock, type DbTime } from '../checks/db-time.js';
 import type { DurationSetting, LimiterTable, NumberSetting, PendingTable, RowCondition, TimeBound } from './types.js';
 
 export type Row = Record<string, unknown>;
@@ -42,6 +42,15 @@ export function msUntil(bound: TimeBound, row: Row, clock: DbClock, settings: Se
   const interval = durationMs(bound.interval, settings);
   if (interval === null) return undefined;
   return time ? msFromNow(clock, time) + interval : null;
+}
+
+/** The bound's end as a stored time (naive stays naive), for display; undefined when never or unknown. */
+export function endTime(bound: TimeBound, row: Row, settings: Settings = {}): DbTime | undefined {
+  if (bound.kind === 'never') return undefined;
+  const time = parseDbTime(row[bound.column]);
+  if (!time || bound.kind === 'column') return time;
+  const interval = durationMs(bound.interval, settings);
+  return interval === null ? undefined : { ...time, ms: time.ms + interval };
 }
 
 export interface PendingVerdict {
