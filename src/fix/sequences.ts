@@ -34,6 +34,8 @@ export interface FixSequencesOptions {
   onProgress?: (done: number, total: number, outcome: SequenceFixOutcome) => void;
   /** Sequences repaired in parallel, one connection each (default 2; the pool must allow as many). */
   concurrency?: number;
+  /** Waits before each retry of a refused lock (default LOCK_RETRY_WAITS_MS: 3 attempts in all). */
+  lockRetryWaitsMs?: number[];
 }
 
 /** The statement that repairs one lagging finding and the value nextval() returns afterwards; null when nothing to do. */
@@ -81,6 +83,26 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
   if (!plan) return { ...base, status: 'unchanged', reason: 'nothing to do' };
   if (options.dryRun) return { ...base, after: plan.after, sql: plan.sql, status: 'unchanged', reason: 'dry run' };
 
+  const waits = options.lockRetryWaitsMs ?? LOCK_RETRY_WAITS_MS;
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await lockAndFix(db, finding, base, plan.sql);
+    if (outcome.status !== 'lock-timeout') return outcome;
+    if (attempt >= waits.length || options.signal?.aborted) {
+      const tries = attempt + 1;
+      return { ...outcome, reason: `a lock on its tables was not granted within lock_timeout in ${tries} attempt${tries === 1 ? '' : 's'} (a long transaction holds them); nothing changed` };
+    }
+    await new Promise((resolve) => setTimeout(resolve, waits[attempt]));
+  }
+}
+
+/**
+ * Waits between attempts at a lock that was refused (each attempt queues writers for at most lock_timeout):
+ * as online-DDL tools do, a short transaction holding the table is often gone a moment later.
+ */
+export const LOCK_RETRY_WAITS_MS = [200, 500];
+
+/** One attempt: lock the consumer tables, re-read under the lock, setval if it still lags. */
+async function lockAndFix(db: PostgresDatabase, finding: SequenceFinding, base: Omit<SequenceFixOutcome, 'status'>, plannedSql: string): Promise<SequenceFixOutcome> {
   try {
     return await withClient(db, async (client) => {
       // Two round trips: BEGIN + LOCK + the re-read under the lock, then SETVAL + COMMIT.
@@ -106,12 +128,12 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
   } catch (error) {
     const { code } = pgFields(error);
     if (code === SQLSTATE.lockNotAvailable) {
-      return { ...base, sql: plan.sql, status: 'lock-timeout', reason: 'a lock on its tables was not granted within lock_timeout (a long transaction holds them); nothing changed' };
+      return { ...base, sql: plannedSql, status: 'lock-timeout', reason: 'a lock on its tables was not granted within lock_timeout (a long transaction holds them); nothing changed' };
     }
     if (code === SQLSTATE.insufficientPrivilege) {
-      return { ...base, sql: plan.sql, status: 'permission-denied', reason: describePgError(error) };
+      return { ...base, sql: plannedSql, status: 'permission-denied', reason: describePgError(error) };
     }
-    return { ...base, sql: plan.sql, status: 'error', reason: describePgError(error) };
+    return { ...base, sql: plannedSql, status: 'error', reason: describePgError(error) };
   }
 }
 

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { ScanSequencesResult, SequenceFinding } from '../checks/sequences.js';
-import { hasProblems, isProblem, summaryLine } from '../checks/sequences.js';
-import type { SequenceFixOutcome } from '../fix/sequences.js';
+import { hasProblems, isProblem, summaryLine, unverifiedHint } from '../checks/sequences.js';
+import { INTERRUPTED, type SequenceFixOutcome } from '../fix/sequences.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
@@ -117,7 +117,7 @@ function statusCell(f: SequenceFinding): string {
     case 'unfixable':
       return mark.error('unfixable');
     case 'skipped':
-      return mark.skip();
+      return mark.error('not verified');
   }
 }
 
@@ -130,7 +130,7 @@ export function hintFor(f: SequenceFinding): string | undefined {
     case 'unfixable':
       return `${f.reason ?? 'out of range'}; widen it: ALTER SEQUENCE ${f.sequence} AS bigint MAXVALUE 9223372036854775807 (and the column type)`;
     case 'skipped':
-      return `${f.reason ?? 'not checked'}; GRANT SELECT on it to this role to check it`;
+      return `not verified: ${f.reason ?? 'not read'}; ${unverifiedHint(f)}`;
     case 'ok':
       if (f.exhaustion !== 'ok') return `${f.exhaustionPercent}% of the range up to ${f.limit ?? f.maxValue} is used; plan a move to bigint`;
       return undefined;
@@ -212,6 +212,7 @@ function jsonFinding(f: SequenceFinding): Record<string, unknown> {
     exhaustionPercent: f.exhaustionPercent,
     exhaustion: f.exhaustion,
     ...(f.reason ? { reason: f.reason } : {}),
+    ...(f.reasonCode ? { reasonCode: f.reasonCode, hint: unverifiedHint(f) } : {}),
   };
 }
 
@@ -260,13 +261,25 @@ export function renderFixOutcomes(write: Write, outcomes: SequenceFixOutcome[], 
   if (outcomes.length) write(`${table.toString()}\n`);
   if (more) write(chalk.dim(`… and ${more} more (every one: --json)\n`));
   const fixed = outcomes.filter((o) => o.status === 'fixed').length;
-  const failed = outcomes.filter((o) => ['lock-timeout', 'permission-denied', 'error', 'unfixable'].includes(o.status)).length;
+  const failed = outcomes.filter((o) => ['lock-timeout', 'permission-denied', 'error', 'unfixable', 'skipped'].includes(o.status)).length;
   if (options.interrupted) {
-    const done = outcomes.filter((o) => o.reason !== 'interrupted before this sequence').length;
+    const done = outcomes.filter((o) => o.reason !== INTERRUPTED).length;
     write(chalk.yellow(`Interrupted: ${done} of ${outcomes.length} sequences handled (${fixed} fixed); the rest were not touched.\n`));
   }
   write(`${fixed} fixed${failed ? `, ${failed} not fixed` : ''}.\n`);
   if (after) write(`After: ${summaryStyled(after)}\n`);
+  // The closing line says plainly when the run leaves work behind: exit 1 then, whatever was fixed.
+  if (after && hasProblems(after)) write(chalk.red(`Not done: ${remainingLine(after)}; see the hints above.\n`));
+}
+
+function remainingLine(after: ScanSequencesResult): string {
+  const { tally } = after;
+  const parts = [
+    tally.lagging ? `${tally.lagging} still lagging` : '',
+    tally.unfixable ? `${tally.unfixable} unfixable` : '',
+    tally.skipped ? `${tally.skipped} not verified` : '',
+  ].filter(Boolean);
+  return parts.join(', ');
 }
 
 function outcomeCell(o: SequenceFixOutcome): string {
@@ -276,7 +289,7 @@ function outcomeCell(o: SequenceFixOutcome): string {
     case 'unchanged':
       return 'unchanged';
     case 'skipped':
-      return mark.skip();
+      return o.reason === INTERRUPTED ? mark.skip('not started') : mark.error('not verified');
     default:
       return mark.error(o.status);
   }
