@@ -1,4 +1,3 @@
-import { qualified } from '../db/quote.js';
 import type { SequenceFinding, UnverifiedReason } from './sequences-types.js';
 
 /**
@@ -8,7 +7,7 @@ import type { SequenceFinding, UnverifiedReason } from './sequences-types.js';
  */
 export function unverifiedHint(f: Pick<SequenceFinding, 'sequence' | 'schema' | 'consumers' | 'reasonCode'>): string {
   const blocked = f.consumers.find((c) => c.skippedCode) ?? f.consumers[0];
-  const table = blocked ? qualified(blocked.schema, blocked.table) : 'its table';
+  const table = blocked ? `${blocked.schema}.${blocked.table}` : 'its table';
   const schema = blocked?.skippedCode === 'schema_usage' ? blocked.schema : f.schema;
   const hints: Record<UnverifiedReason, string> = {
     lock_timeout: `a transaction holds a lock on ${table}: find it (select pid, state, xact_start, query from pg_stat_activity where pid = any(pg_blocking_pids(<pid>))), let it finish, then run again — or allow a longer wait with --lock-timeout`,

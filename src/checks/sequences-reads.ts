@@ -148,7 +148,8 @@ function batchSql(batch: PendingFinding[], fastSequences: boolean): string {
   }
   if (seqOids.length) {
     parts.push(
-      `select null::int, null::text, u.f, d.last_value::text, d.is_called from unnest('{${seqTags.join(',')}}'::int[], '{${seqOids.join(',')}}'::oid[]) as u(f, seqid) cross join lateral pg_get_sequence_data(u.seqid::regclass) d`,
+      // Named here too: when no finding has a column to read, this branch alone names the result's columns.
+      `select null::int as g, null::text as x, u.f, d.last_value::text as v, d.is_called from unnest('{${seqTags.join(',')}}'::int[], '{${seqOids.join(',')}}'::oid[]) as u(f, seqid) cross join lateral pg_get_sequence_data(u.seqid::regclass) d`,
     );
   }
   return parts.join('\nunion all\n');
