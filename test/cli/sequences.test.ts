@@ -179,14 +179,73 @@ describeDb('healfix sequences (binary)', () => {
     }
   });
 
-  it('says so when --table matches nothing, and exits 2 when the server is unreachable', async () => {
-    const none = await runCli(['sequences', '--table', 'no_such_table', '-d', url]);
-    expect(none.code).toBe(0);
-    expect(none.stdout).toContain('no sequence-fed columns matched --table no_such_table');
+  it('a name that matches nothing is a usage error (exit 2, one line, one JSON document); so is an empty one', async () => {
+    await tdb.query(`create table no_seq (id int primary key)`);
+    const cases: [string[], RegExp][] = [
+      [['--table', 'no_such_table'], /^healfix: --table no_such_table: no such table\n/],
+      [['--schema', 'nope'], /^healfix: --schema nope: no such schema\n/],
+      [['--table', ''], /^healfix: --table needs a name; an empty one would match everything\n/],
+      [['--table', 'no_seq'], /^healfix: --table no_seq: it has no sequence-fed column \(no serial, identity or nextval\(\) default\), so there is nothing to check\n/],
+    ];
+    for (const [args, line] of cases) {
+      const human = await runCli(['sequences', ...args, '-d', url]);
+      expect(human.code, args.join(' ')).toBe(2);
+      expect(human.stderr).toMatch(line);
+      expect(human.stdout).toBe('');
+      const json = await runCli(['sequences', ...args, '--json', '-d', url]);
+      expect(json.code).toBe(2);
+      expect(JSON.parse(json.stdout)).toMatchObject({ command: 'sequences', ok: false, error: { message: expect.stringMatching(/^--(table|schema) /) } });
+    }
+  });
+
+  it('exits 2 when the server is unreachable', async () => {
     const down = await runCli(['sequences', '-d', `postgres://app:${PASSWORD}@127.0.0.1:1/db`]);
     expect(down.code).toBe(2);
     noSecret(down);
     expect(down.stderr).toContain('connection refused');
+  });
+
+  it('a table held by a long transaction is not verified: exit 1 with a lock hint, and --fix says what it left', async () => {
+    const holder = await tdb.connect();
+    try {
+      await holder.query('begin; lock table notifications in access exclusive mode');
+      const scan = await runCli(['sequences', '--lock-timeout', '1s', '-d', url]);
+      expect(scan.code).toBe(1);
+      expect(scan.stdout).toMatch(/public\.notifications_id_seq.*not verified/s);
+      expect(scan.stdout).toContain('a transaction holds a lock on public.notifications');
+      expect(scan.stdout).not.toContain('GRANT');
+      expect(scan.stdout).toContain('3 lagging sequences in 1 schema, 1 not verified (5 checked)');
+
+      const json = await runCli(['sequences', '--json', '--lock-timeout', '1s', '-d', url]);
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout);
+      expect(doc.ok).toBe(false);
+      expect(doc.findings.find((f: { sequence: string }) => f.sequence === 'public.notifications_id_seq')).toMatchObject({ status: 'skipped', reasonCode: 'lock_timeout', hint: expect.stringContaining('--lock-timeout') });
+
+      const fix = await runCli(['sequences', '--fix', '--yes', '--lock-timeout', '1s', '-d', url]);
+      expect(fix.code).toBe(1);
+      expect(fix.stdout).toContain('3 fixed.');
+      expect(fix.stdout).toContain('After: 1 not verified (5 checked)');
+      expect(fix.stdout).toContain('Not done: 1 not verified; see the hints above.');
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
+  });
+
+  it('a dry run reports the state as it is: exit 1 and ok:false while there is work, exit 0 and ok:true when none', async () => {
+    const pending = await runCli(['sequences', '--fix', '--dry-run', '--json', '-d', url]);
+    const planned = JSON.parse(pending.stdout);
+    expect(pending.code).toBe(1);
+    expect(planned).toMatchObject({ ok: false, dryRun: true });
+    expect(planned.fixes).toHaveLength(4);
+    expect(planned.ok).toBe(pending.code === 0);
+    expect((await runCli(['sequences', '--fix', '--yes', '-d', url])).code).toBe(0);
+    const clean = await runCli(['sequences', '--fix', '--dry-run', '--json', '-d', url]);
+    const nothing = JSON.parse(clean.stdout);
+    expect(clean.code).toBe(0);
+    expect(nothing.ok).toBe(clean.code === 0);
+    expect(nothing.ok).toBe(true);
   });
 });
 
