@@ -227,9 +227,13 @@ function capped<T>(items: T[]): { shown: T[]; more: number } {
 }
 
 /** The plan shown before asking: sequence, next value now -> after, and the SQL. */
-export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean } = {}): void {
+export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean; result?: ScanSequencesResult } = {}): void {
+  const { unfixable = 0, skipped = 0 } = options.result?.tally ?? {};
+  // Never "Nothing to fix" over sequences nobody could verify: the fix stays away from them, and says so.
+  const leftOut = [skipped ? `${skipped} not verified` : '', unfixable ? `${unfixable} unfixable` : ''].filter(Boolean).join(', ');
+  if (leftOut) write(chalk.yellow(`Left out of the plan: ${leftOut} (see the hints above); this run exits 1.\n`));
   if (!plan.length) {
-    write('Nothing to fix.\n');
+    write(leftOut ? 'Nothing can be fixed safely.\n' : 'Nothing to fix.\n');
     return;
   }
   write(`${chalk.bold(options.dryRun ? 'Plan (dry run, nothing will change):' : 'Plan:')}\n`);

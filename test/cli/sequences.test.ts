@@ -233,6 +233,34 @@ describeDb('healfix sequences (binary)', () => {
     }
   });
 
+  it('row-level security: a role that sees some rows gets "not verified" (exit 1), and --fix leaves the sequence alone', async () => {
+    const reader = `${role}_rls`;
+    await tdb.query(`create table notes (id serial primary key, author text not null)`);
+    await tdb.query(`insert into notes (id, author) values (1, '${reader}'), (2, '${reader}'), (90, 'other')`);
+    await tdb.query(`select setval('notes_id_seq', 10)`);
+    await tdb.query(`alter table notes enable row level security; create policy own on notes using (author = current_user)`);
+    await tdb.query(`create role ${reader} login password '${PASSWORD}'`);
+    try {
+      await tdb.query(`grant usage on schema public to ${reader}; grant select, insert on notes to ${reader}; grant usage, select, update on sequence notes_id_seq to ${reader}`);
+      const readerUrl = tdb.urlFor(reader, PASSWORD);
+      const scan = await runCli(['sequences', '--table', 'notes', '-d', readerUrl]);
+      expect(scan.code).toBe(1);
+      expect(scan.stdout).toContain('not verified');
+      expect(scan.stdout).toContain('run as the table owner');
+      expect(scan.stdout).not.toContain('no lagging sequences');
+      const fix = await runCli(['sequences', '--fix', '--yes', '--table', 'notes', '-d', readerUrl]);
+      expect(fix.code).toBe(1);
+      expect(fix.stdout).toContain('Left out of the plan: 1 not verified');
+      expect(fix.stdout).toContain('Nothing can be fixed safely.');
+      const { rows } = await tdb.query<{ v: string }>(`select last_value::text as v from notes_id_seq`);
+      expect(rows[0]?.v).toBe('10');
+      noSecret(fix);
+    } finally {
+      await tdb.query(`drop owned by ${reader}`);
+      await dropRole(reader);
+    }
+  });
+
   it('a dry run reports the state as it is: exit 1 and ok:false while there is work, exit 0 and ok:true when none', async () => {
     const pending = await runCli(['sequences', '--fix', '--dry-run', '--json', '-d', url]);
     const planned = JSON.parse(pending.stdout);
