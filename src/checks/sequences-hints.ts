@@ -9,14 +9,15 @@ export function unverifiedHint(f: Pick<SequenceFinding, 'sequence' | 'schema' | 
   const blocked = f.consumers.find((c) => c.skippedCode) ?? f.consumers[0];
   const table = blocked ? `${blocked.schema}.${blocked.table}` : 'its table';
   const schema = blocked?.skippedCode === 'schema_usage' ? blocked.schema : f.schema;
+  // Short: the terminal table is as wide as its longest hint.
   const hints: Record<UnverifiedReason, string> = {
-    lock_timeout: `a transaction holds a lock on ${table}: find it (select pid, state, xact_start, query from pg_stat_activity where pid = any(pg_blocking_pids(<pid>))), let it finish, then run again — or allow a longer wait with --lock-timeout`,
-    statement_timeout: `reading max() of ${table} took longer than --statement-timeout: index the column, or run again with a longer --statement-timeout`,
-    permission_denied: `this role may not read ${blocked?.skippedCode === 'permission_denied' ? table : `sequence ${f.sequence}`}: GRANT SELECT on it to this role, or run as its owner`,
-    schema_usage: `this role has no USAGE on schema ${schema}: GRANT USAGE ON SCHEMA ${schema} TO this role, or run as its owner`,
-    row_level_security: `row-level security on ${table} hides rows from this role, so its max() proves nothing: run as the table owner (without FORCE ROW LEVEL SECURITY) or a role with BYPASSRLS`,
-    unsupported_type: `a column it feeds in ${table} is not an integer type, so healfix cannot compare it with the sequence: check that column by hand`,
-    not_verifiable: 'run again; if it persists, check the reason above in the server log',
+    lock_timeout: `a transaction holds a lock on ${table}: let it finish (pg_blocking_pids() names it) and run again, or raise --lock-timeout`,
+    statement_timeout: `reading ${table} took longer than --statement-timeout: index the column, or raise --statement-timeout`,
+    permission_denied: `this role may not read ${blocked?.skippedCode === 'permission_denied' ? table : f.sequence}: GRANT SELECT on it to this role, or run as its owner`,
+    schema_usage: `this role has no USAGE on schema ${schema}: GRANT USAGE ON SCHEMA ${schema} to it, or run as the owner`,
+    row_level_security: `row-level security on ${table} hides rows from this role: run as the table owner (without FORCE) or a role with BYPASSRLS`,
+    unsupported_type: `a column it feeds in ${table} is not an integer type, which healfix cannot compare: check it by hand`,
+    not_verifiable: 'run again; if it persists, look for this error in the server log',
   };
   return hints[f.reasonCode ?? 'not_verifiable'];
 }

@@ -97,7 +97,7 @@ function findingsTable(findings: SequenceFinding[]): string {
       statusCell(f),
     ]);
     const hint = hintFor(f);
-    if (hint) table.push([{ colSpan: 7, content: chalk.dim(`↳ ${hint}`) }]);
+    if (hint) table.push([{ colSpan: 7, content: `↳ ${hint}`.split('\n').map((line) => chalk.dim(line)).join('\n') }]);
   }
   return `${table.toString()}\n`;
 }
@@ -130,7 +130,8 @@ export function hintFor(f: SequenceFinding): string | undefined {
     case 'unfixable':
       return `${f.reason ?? 'out of range'}; widen it: ALTER SEQUENCE ${f.sequence} AS bigint MAXVALUE 9223372036854775807 (and the column type)`;
     case 'skipped':
-      return `not verified: ${f.reason ?? 'not read'}; ${unverifiedHint(f)}`;
+      // Two lines: the reason and the next step, so neither widens the table to the sum of both.
+      return `not verified: ${f.reason ?? 'not read'}\n  next: ${unverifiedHint(f)}`;
     case 'ok':
       if (f.exhaustion !== 'ok') return `${f.exhaustionPercent}% of the range up to ${f.limit ?? f.maxValue} is used; plan a move to bigint`;
       return undefined;
