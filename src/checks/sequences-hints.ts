@@ -15,7 +15,7 @@ export function unverifiedHint(f: Pick<SequenceFinding, 'sequence' | 'schema' | 
     statement_timeout: `reading ${table} took longer than --statement-timeout: index the column, or raise --statement-timeout`,
     permission_denied: `this role may not read ${blocked?.skippedCode === 'permission_denied' ? table : f.sequence}: GRANT SELECT on it to this role, or run as its owner`,
     schema_usage: `this role has no USAGE on schema ${schema}: GRANT USAGE ON SCHEMA ${schema} to it, or run as the owner`,
-    row_level_security: `row-level security on ${table} hides rows from this role: run as the table owner (without FORCE) or a role with BYPASSRLS`,
+    row_level_security: `run as the table owner (if ${table} has no FORCE ROW LEVEL SECURITY) or as a role with BYPASSRLS`,
     unsupported_type: `a column it feeds in ${table} is not an integer type, which healfix cannot compare: check it by hand`,
     not_verifiable: 'run again; if it persists, look for this error in the server log',
   };
