@@ -1,5 +1,5 @@
 import type { PostgresDatabase, Queryable } from '../db/postgres.js';
-import { cancelBackends, qualified, withClient } from '../db/postgres.js';
+import { cancelBackends, withClient } from '../db/postgres.js';
 import { InterruptedError } from '../errors.js';
 import { FETCH_ROWS, openDiscovery, rowFilter, type CatalogRow, type DiscoveryCursor } from './sequences-discovery.js';
 import { addToTally, describeConsumers, emptyTally, nearExhaustion, summaryLine } from './sequences-evaluate.js';
@@ -233,7 +233,7 @@ export function sequencesCheckResult(result: ScanSequencesResult): CheckResult {
         title: `${f.sequence} could not be verified (${f.reasonCode ?? 'not_verifiable'})`,
         detail: f.reason,
         hint: unverifiedHint(f),
-        nextCommand: `healfix sequences --table ${f.consumers[0] ? qualified(f.consumers[0].schema, f.consumers[0].table) : f.sequence}`,
+        nextCommand: f.consumers[0] ? `healfix sequences --table ${f.consumers[0].schema}.${f.consumers[0].table}` : 'healfix sequences',
         subject: f.sequence,
         data: pickData(f),
       });
