@@ -45,6 +45,15 @@ export function planSequenceFix(finding: SequenceFinding): { sql: string; after:
   return { sql: setvalSql(finding, finding.dataMax), after };
 }
 
+/**
+ * A sequence the scan could not read because a transaction held its table (lock_timeout): --fix takes the
+ * lock anyway (with its retries) and decides under it, from a complete re-read. Null for any other finding.
+ */
+export function planLockedRead(finding: SequenceFinding): { sql: string; after: string } | null {
+  if (finding.status !== 'skipped' || finding.reasonCode !== 'lock_timeout') return null;
+  return { sql: `-- read under the lock, then ${setvalSql(finding, '<max>')}`, after: 'max + increment, if it lags' };
+}
+
 function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: string): string {
   return `select setval(${quoteLiteral(qualified(finding.schema, finding.name))}, ${value}, true);`;
 }
@@ -77,9 +86,9 @@ export const INTERRUPTED = 'interrupted before this sequence';
 async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: FixSequencesOptions): Promise<SequenceFixOutcome> {
   const base = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '' };
   if (finding.status === 'unfixable') return { ...base, status: 'unfixable', reason: finding.reason };
-  if (finding.status === 'skipped') return { ...base, status: 'skipped', reason: finding.reason };
+  const plan = planSequenceFix(finding) ?? planLockedRead(finding);
+  if (finding.status === 'skipped' && !plan) return { ...base, status: 'skipped', reason: finding.reason };
   if (finding.status === 'ok') return { ...base, status: 'unchanged', reason: 'not lagging' };
-  const plan = planSequenceFix(finding);
   if (!plan) return { ...base, status: 'unchanged', reason: 'nothing to do' };
   if (options.dryRun) return { ...base, after: plan.after, sql: plan.sql, status: 'unchanged', reason: 'dry run' };
 
@@ -165,6 +174,7 @@ function rereadFinding(finding: SequenceFinding, rows: RereadRow[]): SequenceFin
     consumers: finding.consumers.map((c) => ({ ...c, maxValue: null })),
     status: 'ok',
     reason: undefined,
+    reasonCode: undefined,
   };
   for (const row of rows) {
     if (Number(row.c) === -2 && row.v) {

@@ -229,7 +229,9 @@ function capped<T>(items: T[]): { shown: T[]; more: number } {
 
 /** The plan shown before asking: sequence, next value now -> after, and the SQL. */
 export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean; result?: ScanSequencesResult } = {}): void {
-  const { unfixable = 0, skipped = 0 } = options.result?.tally ?? {};
+  const { unfixable = 0 } = options.result?.tally ?? {};
+  // A sequence whose table was locked during the scan is in the plan: the fix reads it under its own lock.
+  const skipped = (options.result?.tally.skipped ?? 0) - plan.filter((p) => p.finding.status === 'skipped').length;
   // Never "Nothing to fix" over sequences nobody could verify: the fix stays away from them, and says so.
   const leftOut = [skipped ? `${skipped} not verified` : '', unfixable ? `${unfixable} unfixable` : ''].filter(Boolean).join(', ');
   if (leftOut) write(chalk.yellow(`Left out of the plan: ${leftOut} (see the hints above); this run exits 1.\n`));
@@ -244,7 +246,7 @@ export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sq
     wordWrap: true,
   });
   const { shown, more } = capped(plan);
-  for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue, p.after, p.sql]);
+  for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue || '(locked)', p.after, p.sql]);
   write(`${table.toString()}\n`);
   if (more) write(chalk.dim(`… and ${more} more sequences, each repaired the same way (every one: --json)\n`));
   write(chalk.dim('Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n'));

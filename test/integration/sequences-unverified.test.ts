@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hasProblems, scanSequences, sequencesCheckResult, unverifiedHint } from '../../src/checks/sequences.js';
 import { findFilterProblem } from '../../src/checks/sequences-filters.js';
 import { openPostgres, type PostgresDatabase } from '../../src/db/postgres.js';
-import { fixSequences, planSequenceFix } from '../../src/fix/sequences.js';
+import { fixSequences, planLockedRead, planSequenceFix } from '../../src/fix/sequences.js';
 import { createTestDatabase, describeDb, dropRole, pgTarget, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -154,6 +154,26 @@ describeDb('healfix sequences: what could not be verified', () => {
     expect(outcomes[0]).toMatchObject({ status: 'fixed', after: '3' });
     const { rows } = await tdb.query<{ id: number }>(`insert into brief_hold default values returning id`);
     expect(rows[0]?.id).toBe(3);
+  });
+
+  it('--fix reads a sequence the scan found locked under its own lock, and repairs it once the holder lets go', async () => {
+    await tdb.query(`create table locked_scan (id serial primary key); insert into locked_scan (id) values (1), (7)`);
+    const holder = await tdb.connect();
+    await holder.query(`begin; lock table locked_scan in access exclusive mode`);
+    let released: Promise<unknown> | undefined;
+    try {
+      const scan = await scanSequences(db, { tables: ['locked_scan'] });
+      expect(scan.findings[0]).toMatchObject({ status: 'skipped', reasonCode: 'lock_timeout' });
+      expect(planSequenceFix(scan.findings[0]!)).toBeNull();
+      expect(planLockedRead(scan.findings[0]!)).not.toBeNull();
+      released = new Promise((resolve) => setTimeout(resolve, 450)).then(() => holder.query('rollback'));
+      const outcomes = await fixSequences(db, scan.findings);
+      expect(outcomes[0]).toMatchObject({ status: 'fixed', before: '1', after: '8' });
+    } finally {
+      await (released ?? holder.query('rollback'));
+    }
+    const { rows } = await tdb.query<{ id: number }>(`insert into locked_scan default values returning id`);
+    expect(rows[0]?.id).toBe(8);
   });
 
   it('--table and --schema that name nothing to check are reported precisely', async () => {

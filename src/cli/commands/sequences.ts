@@ -97,9 +97,9 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     // stderr, so stdout stays one document.
     const planWrite = json ? writeStderr : writeStdout;
     if (!json) report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters });
-    const { planSequenceFix, planSqliteSequenceFix } = await import('../../fix/sequences.js');
+    const { planLockedRead, planSequenceFix, planSqliteSequenceFix } = await import('../../fix/sequences.js');
     const plan = result.findings
-      .map((finding) => ({ finding, plan: db.kind === 'postgres' ? planSequenceFix(finding) : planSqliteSequenceFix(finding) }))
+      .map((finding) => ({ finding, plan: db.kind === 'postgres' ? (planSequenceFix(finding) ?? planLockedRead(finding)) : planSqliteSequenceFix(finding) }))
       .filter((p): p is { finding: typeof p.finding; plan: { sql: string; after: string } } => p.plan !== null)
       .map((p) => ({ finding: p.finding, sql: p.plan.sql, after: p.plan.after }));
     report.renderFixPlan(planWrite, plan, { dryRun: flags.dryRun, result });
