@@ -262,7 +262,7 @@ export function renderFixOutcomes(write: Write, outcomes: SequenceFixOutcome[], 
   // What did not work comes first, so a cap never hides a failure behind a screen of successes.
   const { shown, more } = capped([...outcomes.filter((o) => o.status !== 'fixed'), ...outcomes.filter((o) => o.status === 'fixed')]);
   for (const o of shown) {
-    table.push([o.sequence, o.before, o.after, outcomeCell(o)]);
+    table.push([o.sequence, o.before || '-', o.after || '-', outcomeCell(o)]);
     if (o.reason && o.status !== 'fixed') table.push([{ colSpan: 4, content: chalk.dim(`↳ ${o.reason}`) }]);
   }
   if (outcomes.length) write(`${table.toString()}\n`);
