@@ -1,5 +1,6 @@
 import type { OpenedDatabase } from '../db/open.js';
-import { describePgError } from '../db/pg-errors.js';
+import { ConnectionError } from '../errors.js';
+import { describePgError, isLostConnection } from '../db/pg-errors.js';
 import { readServerFacts, serverCheckResult, type ServerFacts } from './server.js';
 import type { CheckResult, CheckStatus, Severity } from './types.js';
 
@@ -37,14 +38,14 @@ export async function runDoctor(db: OpenedDatabase | undefined, options: DoctorO
       server = await readServerFacts(db);
       checks.push(serverCheckResult(server));
     } catch (error) {
-      checks.push(skipped('server', error));
+      checks.push(couldNotRun('server', error));
     }
     for (const check of options.checks) {
       options.onCheckStart?.(check.title);
       try {
         checks.push(await check.run(db));
       } catch (error) {
-        checks.push(skipped(check.id, error));
+        checks.push(couldNotRun(check.id, error));
       }
     }
   }
@@ -67,9 +68,29 @@ function addConnectionArgs(checks: CheckResult[], args: string): void {
   }
 }
 
-function skipped(check: string, error: unknown): CheckResult {
+/**
+ * A check that threw verified nothing: an error in the report (exit 1), never a quiet 'skipped' in a
+ * healthy one. A lost session is not a finding at all: the report would be partial, so doctor stops with
+ * the connection error (exit 2) instead of printing it.
+ */
+function couldNotRun(check: string, error: unknown): CheckResult {
+  if (error instanceof ConnectionError) throw error;
+  if (isLostConnection(error)) throw lostSession(error);
   const reason = describePgError(error);
-  return { check, status: 'skipped', summary: `could not run: ${reason}`, findings: [], skippedReason: reason };
+  return {
+    check,
+    status: 'error',
+    summary: `could not run: ${reason}`,
+    findings: [{ check, severity: 'error', title: `${check} could not run: nothing was verified`, detail: reason, hint: `Run \`healfix ${check === 'server' ? 'doctor' : check}\` on its own to see the full error.` }],
+  };
+}
+
+function lostSession(error: unknown): ConnectionError {
+  const reason = String((error as Error)?.message ?? error).split('\n')[0];
+  return new ConnectionError(`lost the connection to the database during doctor: ${reason}`, {
+    hint: 'The report would be incomplete, so none is printed. Run doctor again once the server is back.',
+    cause: error,
+  });
 }
 
 const RANK: Record<CheckStatus, number> = { skipped: 0, ok: 0, warn: 1, error: 2 };

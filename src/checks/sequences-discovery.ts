@@ -21,6 +21,9 @@ export interface CatalogRow {
   column_typname: string;
   kind: 'serial' | 'identity' | 'default';
   table_readable: boolean;
+  /** Why this role's read of the sequence or the column would not be the truth; null when it would be. */
+  seq_blocker: 'schema_usage' | null;
+  table_blocker: 'schema_usage' | 'row_level_security' | null;
 }
 
 /**
@@ -66,10 +69,17 @@ select f.seqid::int8::text as seq_oid,
        tn.nspname as table_schema, tc.relname as table_name,
        a.attname as column_name, format_type(a.atttypid, a.atttypmod) as column_type, t.typname as column_typname,
        f.kind,
-       case when me.super or tc.relowner = me.oid then true else has_column_privilege(f.relid, f.attnum::int2, 'SELECT') end as table_readable
+       case when me.super or tc.relowner = me.oid then true else has_column_privilege(f.relid, f.attnum::int2, 'SELECT') end as table_readable,
+       case when not me.super and not has_schema_privilege(sn.oid, 'USAGE') then 'schema_usage' end as seq_blocker,
+       -- Row-level security filters max() down to the rows this role may see: not the table's max. Owners
+       -- (and their members) bypass it unless FORCE ROW LEVEL SECURITY; superusers and BYPASSRLS roles always.
+       case when not me.super and not has_schema_privilege(tn.oid, 'USAGE') then 'schema_usage'
+            when tc.relrowsecurity and not me.super and not me.bypassrls
+                 and (tc.relforcerowsecurity or not pg_has_role(me.oid, tc.relowner, 'USAGE')) then 'row_level_security'
+       end as table_blocker
 from feeds f
 -- Superusers and owners can read what they own; asking has_*_privilege() 20,000 times costs a quarter second.
-cross join (select oid, current_setting('is_superuser') = 'on' as super from pg_roles where rolname = current_user) me
+cross join (select oid, rolbypassrls as bypassrls, current_setting('is_superuser') = 'on' as super from pg_roles where rolname = current_user) me
 left join covered cv on cv.relid = f.relid and cv.seqid = f.seqid
 join pg_sequence ps on ps.seqrelid = f.seqid
 join pg_class sc on sc.oid = f.seqid
@@ -176,7 +186,7 @@ export function rowFilter(options: ScanSequencesOptions): (row: CatalogRow) => b
   };
 }
 
-function tableMatches(filter: string, schema: string, table: string): boolean {
+export function tableMatches(filter: string, schema: string, table: string): boolean {
   if (filter === table || filter === `${schema}.${table}`) return true;
   // Accept the quoted forms too: "My Table", public."My Table".
   const unquote = (s: string) => s.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');

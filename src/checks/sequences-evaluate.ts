@@ -1,4 +1,4 @@
-import type { ScanSequencesResult, SequenceConsumer, SequenceFinding, SequenceTally } from './sequences-types.js';
+import type { ScanSequencesResult, SequenceConsumer, SequenceFinding, SequenceTally, UnverifiedReason } from './sequences-types.js';
 
 /**
  * Pure arithmetic of the sequences check: from a finding's raw values (the sequence's state and bounds,
@@ -26,10 +26,11 @@ export function unreadFinding(fields: Pick<SequenceFinding, KnownFields> & Parti
   return { dataMax: null, nextValue: '', lag: '0', status: 'ok', exhaustionPercent: 0, exhaustion: 'ok', ...fields };
 }
 
-/** Marks a finding as not checked, with the reason. */
-export function skip(f: SequenceFinding, reason: string): void {
+/** Marks a finding as not verified, with the reason (for people) and its code (for machines and hints). */
+export function skip(f: SequenceFinding, reason: string, code: UnverifiedReason = 'not_verifiable'): void {
   f.status = 'skipped';
   f.reason = reason;
+  f.reasonCode = code;
 }
 
 /**
@@ -38,7 +39,7 @@ export function skip(f: SequenceFinding, reason: string): void {
  */
 export function evaluateFinding(f: SequenceFinding): SequenceFinding {
   if (f.lastValue === '') {
-    skip(f, f.reason ?? 'sequence not read');
+    skip(f, f.reason ?? 'sequence not read', f.reasonCode);
     return f;
   }
   const inc = BigInt(f.increment);
@@ -149,9 +150,12 @@ export function tallyFindings(findings: readonly SequenceFinding[]): SequenceTal
   return tally;
 }
 
-/** True when the scan found something `sequences` exits 1 for. */
+/**
+ * True when the scan found something `sequences` exits 1 for: a lagging or unfixable sequence, or one
+ * that could not be verified (a lock timeout, no privilege, row-level security…): no proof, no green.
+ */
 export function hasProblems(result: Pick<ScanSequencesResult, 'tally'>): boolean {
-  return result.tally.lagging > 0 || result.tally.unfixable > 0;
+  return result.tally.lagging > 0 || result.tally.unfixable > 0 || result.tally.skipped > 0;
 }
 
 /** "3 lagging sequences in 2 schemas (46 checked)" */
@@ -161,7 +165,7 @@ export function summaryLine(result: Pick<ScanSequencesResult, 'tally'>): string 
   if (tally.lagging) parts.push(`${plural(tally.lagging, 'lagging sequence')} in ${plural(tally.laggingSchemas.size, 'schema')}`);
   if (tally.unfixable) parts.push(`${tally.unfixable} unfixable`);
   if (tally.nearExhaustion) parts.push(`${tally.nearExhaustion} near exhaustion`);
-  if (tally.skipped) parts.push(`${tally.skipped} skipped`);
+  if (tally.skipped) parts.push(`${tally.skipped} not verified`);
   const head = parts.length ? parts.join(', ') : 'no lagging sequences';
   return `${head} (${tally.checked} checked)`;
 }

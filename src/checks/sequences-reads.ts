@@ -1,9 +1,9 @@
 import type { Queryable } from '../db/postgres.js';
 import { qualified, quoteIdent, quoteLiteral } from '../db/postgres.js';
-import { describePgError, isLostConnection } from '../db/pg-errors.js';
+import { describePgError, isLostConnection, pgFields, SQLSTATE } from '../db/pg-errors.js';
 import type { CatalogRow } from './sequences-discovery.js';
 import { evaluateFinding, skip, unreadFinding } from './sequences-evaluate.js';
-import type { SequenceConsumer, SequenceFinding } from './sequences-types.js';
+import type { SequenceConsumer, SequenceFinding, UnverifiedReason } from './sequences-types.js';
 
 /** Reading what discovery found: each sequence's state and each consumer's max, a batch per statement. */
 
@@ -15,6 +15,8 @@ export interface PendingFinding {
   /** The sequence, quoted for SQL. */
   seqRelation: string;
   seqReadable: boolean;
+  /** The role has no USAGE on the sequence's schema (seqReadable is then false). */
+  seqSchemaBlocked: boolean;
   /** Consumers still to read, with their index in finding.consumers. */
   reads: { index: number; sql: string }[];
 }
@@ -40,7 +42,8 @@ export function pendingFindings(rows: CatalogRow[], bySeq: Map<string, PendingFi
         }),
         seqOid: row.seq_oid,
         seqRelation: qualified(row.seq_schema, row.seq_name),
-        seqReadable: row.seq_readable,
+        seqReadable: row.seq_readable && row.seq_blocker === null,
+        seqSchemaBlocked: row.seq_blocker === 'schema_usage',
         reads: [],
       };
       if (increment === 0n) p.finding.reason = 'increment is 0';
@@ -55,15 +58,34 @@ export function pendingFindings(rows: CatalogRow[], bySeq: Map<string, PendingFi
       maxValue: null,
     };
     const index = p.finding.consumers.push(consumer) - 1;
-    if (!row.table_readable) {
-      consumer.skipped = `permission denied: the role cannot read ${qualified(row.table_schema, row.table_name)}.${quoteIdent(row.column_name)}`;
+    const table = qualified(row.table_schema, row.table_name);
+    if (row.table_blocker === 'schema_usage') {
+      unread(consumer, `permission denied: the role has no USAGE on schema ${quoteIdent(row.table_schema)}`, 'schema_usage');
+    } else if (!row.table_readable) {
+      unread(consumer, `permission denied: the role cannot read ${table}.${quoteIdent(row.column_name)}`, 'permission_denied');
+    } else if (row.table_blocker === 'row_level_security') {
+      unread(consumer, `row-level security on ${table} hides rows from this role, so its max(${quoteIdent(row.column_name)}) is not the table's`, 'row_level_security');
     } else if (!READABLE_TYPES.has(row.column_typname)) {
-      consumer.skipped = `column type ${row.column_type} is not an integer type`;
+      unread(consumer, `column type ${row.column_type} is not an integer type`, 'unsupported_type');
     } else {
       p.reads.push({ index, sql: consumerReadSql(consumer, BigInt(row.increment) < 0n) });
     }
   }
   return [...bySeq.values()];
+}
+
+function unread(consumer: SequenceConsumer, reason: string, code: UnverifiedReason): void {
+  consumer.skipped = reason;
+  consumer.skippedCode = code;
+}
+
+/** The reason code of a read that failed: the server's SQLSTATE says which next step fits. */
+export function unverifiedReasonOf(error: unknown): UnverifiedReason {
+  const { code } = pgFields(error);
+  if (code === SQLSTATE.lockNotAvailable) return 'lock_timeout';
+  if (code === SQLSTATE.queryCanceled) return 'statement_timeout';
+  if (code === SQLSTATE.insufficientPrivilege) return /\bschema\b/.test(String((error as Error)?.message)) ? 'schema_usage' : 'permission_denied';
+  return 'not_verifiable';
 }
 
 /** select max(col) (min for descending sequences) of one consumer, as text. */
@@ -126,7 +148,8 @@ function batchSql(batch: PendingFinding[], fastSequences: boolean): string {
   }
   if (seqOids.length) {
     parts.push(
-      `select null::int, null::text, u.f, d.last_value::text, d.is_called from unnest('{${seqTags.join(',')}}'::int[], '{${seqOids.join(',')}}'::oid[]) as u(f, seqid) cross join lateral pg_get_sequence_data(u.seqid::regclass) d`,
+      // Named here too: when no finding has a column to read, this branch alone names the result's columns.
+      `select null::int as g, null::text as x, u.f, d.last_value::text as v, d.is_called from unnest('{${seqTags.join(',')}}'::int[], '{${seqOids.join(',')}}'::oid[]) as u(f, seqid) cross join lateral pg_get_sequence_data(u.seqid::regclass) d`,
     );
   }
   return parts.join('\nunion all\n');
@@ -197,8 +220,7 @@ async function readOne(client: Queryable, p: PendingFinding, fastSequences: bool
       applyRows([p], readRows(rows));
     } catch (error) {
       if (isLostConnection(error)) throw error;
-      p.finding.status = 'skipped';
-      p.finding.reason = `could not read: ${describePgError(error)}`;
+      skip(p.finding, `could not read: ${describePgError(error)}`, unverifiedReasonOf(error));
     }
   }
   finish(p);
@@ -216,19 +238,22 @@ function applyRows(batch: PendingFinding[], rows: ReadRow[]): void {
   }
 }
 
-/** Computes next value, lag, status and exhaustion once the raw values are in. */
+/**
+ * Computes next value, lag, status and exhaustion once the raw values are in. A sequence with a consumer
+ * that could not be read is not verified, even when the others show it lagging: a max over part of the data
+ * is no proof, and a fix from it would be a guess.
+ */
 function finish(p: PendingFinding): void {
   const f = p.finding;
   if (f.status === 'skipped') return;
   if (!p.seqReadable) {
-    skip(f, `permission denied: the role cannot read sequence ${f.sequence}`);
+    const schema = p.seqSchemaBlocked;
+    skip(f, schema ? `permission denied: the role has no USAGE on schema ${quoteIdent(f.schema)}` : `permission denied: the role cannot read sequence ${f.sequence}`, schema ? 'schema_usage' : 'permission_denied');
     return;
   }
   const unreadable = f.consumers.find((c) => c.skipped);
   evaluateFinding(f);
-  if (unreadable && f.status !== 'unfixable' && f.status !== 'lagging') {
-    skip(f, `${unreadable.skipped} (${unreadable.schema}.${unreadable.table})`);
-  } else if (unreadable) {
-    f.reason = `${f.reason ? `${f.reason}; ` : ''}not all consumers could be read: ${unreadable.skipped}`;
-  }
+  if (!unreadable) return;
+  const partial = f.status === 'lagging' || f.status === 'unfixable' ? `; over the tables it could read it is ${f.status} (${f.reason})` : '';
+  skip(f, `${unreadable.skipped} (${unreadable.schema}.${unreadable.table})${partial}`, unreadable.skippedCode);
 }

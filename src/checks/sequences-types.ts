@@ -37,7 +37,22 @@ export interface SequenceConsumer {
   /** max(column) for ascending sequences, min(column) for descending; null when empty or unread. */
   maxValue: string | null;
   skipped?: string;
+  /** Why it was not read, for machines: see UnverifiedReason. */
+  skippedCode?: UnverifiedReason;
 }
+
+/**
+ * Why a sequence could not be verified. Each has its own wording and next step (report/sequences.ts):
+ * a lock timeout is not a permission problem.
+ */
+export type UnverifiedReason =
+  | 'lock_timeout'
+  | 'statement_timeout'
+  | 'permission_denied'
+  | 'schema_usage'
+  | 'row_level_security'
+  | 'unsupported_type'
+  | 'not_verifiable';
 
 export type SequenceStatus = 'ok' | 'lagging' | 'unfixable' | 'skipped';
 export type ExhaustionLevel = 'ok' | 'warn' | 'error';
@@ -64,6 +79,8 @@ export interface SequenceFinding {
   exhaustionPercent: number;
   exhaustion: ExhaustionLevel;
   reason?: string;
+  /** With status 'skipped' (not verified): why, for machines. */
+  reasonCode?: UnverifiedReason;
   /** The value nextval() must return to be safe (dataMax + increment); null when no data. */
   neededValue?: string | null;
   /** The last value the sequence may hand out, bounded by its max/min and every consumer column's type. */

@@ -3,6 +3,7 @@ import { cancelBackends, withClient } from '../db/postgres.js';
 import { InterruptedError } from '../errors.js';
 import { FETCH_ROWS, openDiscovery, rowFilter, type CatalogRow, type DiscoveryCursor } from './sequences-discovery.js';
 import { addToTally, describeConsumers, emptyTally, nearExhaustion, summaryLine } from './sequences-evaluate.js';
+import { unverifiedHint } from './sequences-hints.js';
 import { makeBatches, pendingFindings, readBatch, type PendingFinding } from './sequences-reads.js';
 import type { ScanSequencesOptions, ScanSequencesResult, SequenceFinding } from './sequences-types.js';
 import { worstSeverity, type CheckResult, type Finding } from './types.js';
@@ -16,6 +17,7 @@ import { worstSeverity, type CheckResult, type Finding } from './types.js';
 export * from './sequences-types.js';
 export { DISCOVERY_SQL, openDiscovery } from './sequences-discovery.js';
 export { consumerReadSql } from './sequences-reads.js';
+export { unverifiedHint } from './sequences-hints.js';
 export {
   addToTally,
   emptyTally,
@@ -224,7 +226,17 @@ export function sequencesCheckResult(result: ScanSequencesResult): CheckResult {
         data: pickData(f),
       });
     } else if (f.status === 'skipped') {
-      findings.push({ check: 'sequences', severity: 'warn', title: `${f.sequence} not checked`, detail: f.reason, subject: f.sequence, data: pickData(f) });
+      // Not verified is not healthy: an error, so doctor's default --fail-on error exits 1 over it.
+      findings.push({
+        check: 'sequences',
+        severity: 'error',
+        title: `${f.sequence} could not be verified (${f.reasonCode ?? 'not_verifiable'})`,
+        detail: f.reason,
+        hint: unverifiedHint(f),
+        nextCommand: f.consumers[0] ? `healfix sequences --table ${f.consumers[0].schema}.${f.consumers[0].table}` : 'healfix sequences',
+        subject: f.sequence,
+        data: pickData(f),
+      });
     }
     if (nearExhaustion(f)) {
       findings.push({
@@ -259,6 +271,7 @@ function pickData(f: SequenceFinding): Record<string, unknown> {
     dataMax: f.dataMax,
     lag: f.lag,
     exhaustionPercent: f.exhaustionPercent,
+    ...(f.reasonCode ? { reasonCode: f.reasonCode } : {}),
     consumers: f.consumers.map((c) => ({ schema: c.schema, table: c.table, column: c.column })),
   };
 }

@@ -92,7 +92,7 @@ export function serverCheckResult(facts: ServerFacts): CheckResult {
       check: 'server',
       severity: 'warn',
       title: `role ${facts.role} cannot read ${tables.length} table${tables.length === 1 ? '' : 's'}`,
-      detail: `Their sequences are reported as skipped: ${preview(tables)}.`,
+      detail: `Sequences feeding them cannot be verified (the sequences check reports each one): ${preview(tables)}.`,
       hint: `Run as the table owner, or GRANT SELECT ON ${tables[0]} TO ${facts.role};`,
       data: { tables },
     });

@@ -14,9 +14,11 @@ import {
   humanDuration, isTruthyFlag, msFromNow, parseDbTime, showTime, wholeHourSkew, zoneName, type DbTime,
 } from './db-time.js';
 import {
-  connectionArgs, describeTables, mappedColumn, parseColumnMapping, pickColumn, queryRows, readClock, requireTable, selectText,
-  shellQuote, type DiscoveredTable, type PurgeTarget, type TableInfo,
-} from './table-discovery.js';
+  describeTables, mappedColumn, parseColumnMapping, pickColumn, requireTable, type TableInfo,
+} from '../db/catalog.js';
+import { countRows, queryRows, readClock, selectText } from '../db/query.js';
+import { connectionArgs, shellQuote } from './next-command.js';
+import type { DiscoveredTable, PurgeTarget } from './state-tables.js';
 
 export const TEMP_REGISTRATION_ROLES = [
   'id', 'email', 'created', 'expires',
@@ -592,11 +594,6 @@ function nearestPending<T extends { created?: DbTime }>(pending: T[], at: DbTime
 function utcExpiryTrigger(db: Extract<OpenedDatabase, { kind: 'sqlite' }>, table: string): string | undefined {
   const triggers = db.sqlite.prepare("select name, sql from sqlite_master where type = 'trigger' and tbl_name = ? collate nocase").all(table) as { name: string; sql: string | null }[];
   return triggers.find((t) => t.sql && /delete/i.test(t.sql) && /(datetime|strftime|julianday)\s*\([^)]*'now'|current_timestamp/i.test(t.sql) && !/localtime/i.test(t.sql))?.name;
-}
-
-async function countRows(db: OpenedDatabase, table: TableInfo): Promise<number> {
-  const rows = await queryRows<{ n: number | string }>(db, `select count(*) as n from ${table.sql}`);
-  return Number(rows[0]?.n ?? 0);
 }
 
 function oldest(times: (DbTime | undefined)[]): DbTime | undefined {

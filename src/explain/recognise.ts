@@ -1,6 +1,7 @@
 import { isSecretKey } from '../secrets.js';
 import { preparePaste } from './clean.js';
 import { detectSources } from './sources.js';
+import { foldRefinedHits, recogniseStackErrors, stackWording, type StackMatch } from './stack-errors.js';
 import type { Diagnosis, DiagnosisFacts, DiagnosisId, ExplainResult } from './types.js';
 
 /** One match of one recogniser; matches with the same key are merged into one diagnosis. */
@@ -9,6 +10,8 @@ interface Hit {
   key: string;
   position: number;
   facts: DiagnosisFacts;
+  /** Set when a stack's own error text (src/knowledge) matched: its wording is used. */
+  stack?: StackMatch;
 }
 
 type Recogniser = (text: string) => Hit[];
@@ -18,7 +21,7 @@ const MASK = '****';
 /** Recognises every known problem in a pasted log, in order of appearance. Pure: text in, data out. */
 export function explainText(raw: string): ExplainResult {
   const text = preparePaste(raw);
-  const hits = RECOGNISERS.flatMap((recognise) => recognise(text));
+  const hits = foldRefinedHits([...RECOGNISERS.flatMap((recognise) => recognise(text)), ...recogniseStackErrors(text)]);
   const merged = mergeHits(hits);
   const diagnoses = foldGenericRateLimits(merged)
     .sort((a, b) => a.position - b.position)
@@ -191,7 +194,7 @@ const recogniseSequenceLimits: Recogniser = (text) => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// pending signups (SANA Toolkit)
+// pending signups (temp-id sessions; the stacks that use them word these in src/knowledge)
 
 const recognisePendingSignups: Recogniser = (text) => {
   const hits: Hit[] = [];
@@ -215,7 +218,7 @@ const recognisePendingSignups: Recogniser = (text) => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// rate limits (app limiter JSON, Flask-Limiter HTML page, SANA's resend window and dedup, bare 429)
+// rate limits (app limiter JSON, Flask-Limiter HTML page, resend windows and dedup, bare 429)
 
 const recogniseRateLimits: Recogniser = (text) => {
   const hits: Hit[] = [];
@@ -351,7 +354,7 @@ function mergeHits(hits: Hit[]): Hit[] {
 }
 
 function buildDiagnosis(hit: Hit, text: string): Diagnosis {
-  const wording = WORDING[hit.id](hit.facts, hit.key);
+  const wording = hit.stack ? stackWording(hit.stack, hit.facts) : WORDING[hit.id](hit.facts, hit.key);
   const window = text.slice(Math.max(0, hit.position - 1500), hit.position + 1500);
   return {
     id: hit.id,
@@ -360,6 +363,7 @@ function buildDiagnosis(hit: Hit, text: string): Diagnosis {
     evidence: lineAt(text, hit.position),
     position: hit.position,
     sources: detectSources(window),
+    ...(hit.stack ? { stack: { id: hit.stack.stack.id, title: hit.stack.stack.title, error: hit.stack.error.id } } : {}),
   };
 }
 
@@ -392,7 +396,7 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
         `The new row took its ${column} from the sequence behind the column (a SERIAL column's <table>_${column}_seq), but that id is already in ${f.table ? `"${f.table}"` : 'the table'}: ` +
         'rows were inserted with explicit ids (a restore, a data import, fixtures, a copy from another database) and the sequence was never moved past max(' + column + ').' +
         retries +
-        ' In a signup that writes this table (Healing Space inserts into users and notifications in one transaction), the whole registration rolls back and the user only sees a 500.',
+        ' In a signup that writes this table together with others in one transaction (an account and its first notification, say), the whole registration rolls back and the user only sees a 500.',
       fix:
         `Move the sequence past the highest ${column}: ${table ? `\`healfix sequences --fix --table ${table}\`` : '`healfix sequences --fix`'} shows the plan (setval to max(${column})) and applies it after confirmation. ` +
         'A restore usually leaves every sequence behind, so check them all with `healfix sequences`.' +
@@ -443,7 +447,7 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
     title: `No pending signup for ${f.tempId ?? 'the session\'s temp_id'}: the temp_registration row is gone`,
     cause:
       'Verification looked up the temp_id kept in the session, but temp_registrations has no such row. Either a second signup request for the same email (double click, retry, another tab, a second app process) ' +
-      'created a new temp_id and replaced the first row, so the session and the database disagree, or the row was deleted as expired — in SANA the expiry trigger compares local-time timestamps with UTC datetime(\'now\'), which deletes fresh rows west of UTC. ' +
+      'created a new temp_id and replaced the first row, so the session and the database disagree, or the row was deleted as expired — an expiry trigger that compares local-time timestamps with UTC datetime(\'now\') deletes fresh rows west of UTC. ' +
       'The OTP sent for the old temp_id is now an orphan.',
     fix:
       'Trace the signup to see every temp_id and OTP for that email, with times and state. Then make one pending signup per email (keep the existing temp_id on a repeat request) and deduplicate in the database rather than in one process\'s memory; store timestamps in UTC.',
@@ -461,15 +465,15 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
   'registration-session-expired': (f) => ({
     title: 'Registration session expired: the pending signup is older than its expiry',
     cause:
-      'The pending signup (temp_registrations, 20 minutes) or its OTP (10 minutes) expired before the code was entered. If it happens straight after signing up, the timestamps are the problem: ' +
-      'SANA writes local time and compares it with SQLite\'s UTC datetime(\'now\'), so west of UTC every row looks expired at once.',
+      'The pending signup or its one-time code expired before the code was entered. If it happens straight after signing up, the timestamps are the problem: ' +
+      'an app that writes local time and compares it with SQLite\'s UTC datetime(\'now\') sees every row expired at once west of UTC.',
     fix: 'Check the pending rows\' created_at/expires_at against the database clock; store and compare timestamps in UTC. Otherwise the user simply starts over.',
     nextCommands: [`healfix temp-registrations${f.email ? ` --email ${shellArg(f.email)}` : ''}`],
   }),
   'pending-signup-deleted': (f) => ({
     title: 'Database verification failed: the pending signup was deleted as soon as it was written',
     cause:
-      'Right after inserting the temp_registrations row the app reads it back and it is not there. SANA\'s AFTER INSERT trigger deletes rows with expires_at < datetime(\'now\'); the app writes local time, SQLite compares in UTC, ' +
+      'Right after inserting the pending-signup row the app reads it back and it is not there. An AFTER INSERT trigger that deletes rows with expires_at < datetime(\'now\') does this when the app writes local time and SQLite compares in UTC: ' +
       'so on a server west of UTC every new row is already "expired" and every signup fails with this 400.',
     fix: 'Write timestamps in UTC (or compare in local time consistently). `healfix temp-registrations` reports timestamps in the future or in the wrong time zone.',
     nextCommands: [`healfix temp-registrations${f.email ? ` --email ${shellArg(f.email)}` : ''}`],
@@ -488,7 +492,7 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
     if (key === 'resend') {
       return {
         title: `429: a new code was requested within the resend window (${wait})`,
-        cause: 'The app allows one new verification code per 60 seconds per session. This is expected behaviour, not a failure.',
+        cause: 'The app allows one new verification code per resend window. This is expected behaviour, not a failure.',
         fix: `Use the code already sent, or ${wait} before requesting a new one.`,
         nextCommands: ['healfix temp-registrations', registerTestCommand(f, ' --wait')],
       };
@@ -497,7 +501,7 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
       return {
         title: '429 Please wait before trying again: a duplicate signup request was blocked',
         cause:
-          'A second signup request for the same email arrived within 2 seconds and the app\'s per-email dedup refused it. That dedup lives in one process\'s memory: with two app processes it does not hold and the signup race returns.',
+          'A second signup request for the same email arrived within the app\'s dedup window and was refused. A dedup kept in one process\'s memory does not hold with two app processes, and the signup race returns.',
         fix: 'Nothing to fix for one request; if users still get "Invalid verification session", trace their pending signups.',
         nextCommands: ['healfix temp-registrations', 'healfix rate-limits'],
       };
@@ -505,19 +509,18 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
     return {
       title: `429 Too many requests${f.seconds !== undefined ? `: ${wait}` : ''} — the register limiter, not a bug`,
       cause:
-        'The app\'s register limiter (Healing Space: 3 registrations per 300 seconds per IP and username, kept in process memory) refused the request. ' +
-        'Every request that gets past the CSRF check counts, failed ones (400, 409, 500) included, so a user retrying a signup that failed for another reason — such as a duplicate key — runs into it.',
+        'The app\'s limiter refused the request. Limiters usually count failed requests (400, 409, 500) too, so a user retrying a signup that failed for another reason — such as a duplicate key — runs into it.',
       fix:
-        `${wait.charAt(0).toUpperCase()}${wait.slice(1)}, then retry once the real cause is fixed. There is no table to clear: the limit is in memory, so restarting the app resets it; for development raise it in the app's limiter settings.`,
+        `${wait.charAt(0).toUpperCase()}${wait.slice(1)}, then retry once the real cause is fixed. healfix rate-limits shows whether the limiter keeps its state in a table (then it can clear the key) or in memory (a restart resets it).`,
       nextCommands: [registerTestCommand(f, ' --wait'), 'healfix rate-limits'],
     };
   },
   'csrf-failed': (f) => ({
-    title: '403 CSRF token missing or invalid',
+    title: `${f.httpStatus ?? 403} CSRF token missing or invalid`,
     cause:
-      'The register request did not carry a CSRF token the app accepts. Healing Space wants the token from GET /api/csrf-token sent back in the X-CSRF-Token header (X-CSRFToken or a _csrf_token body field also work); it only checks that the token is 64 alphanumerics. ' +
-      'A client that forgets the header, sends a form instead of JSON, or pastes a truncated token gets this 403.',
-    fix: 'Fetch a token first and send it in X-CSRF-Token with Content-Type: application/json. register-test does this handshake for you and shows each step.',
+      'The request did not carry a CSRF token the app accepts: the token the app handed out (in a form\'s hidden field, a meta tag, a cookie or a token endpoint) was not sent back, ' +
+      'was sent under another name, or belongs to another session (a lost or cross-site cookie, a cached page).',
+    fix: 'Load the page or endpoint that issues the token first, keep its cookies, and send the token back the way the app expects (form field or header). register-test does this handshake for you and shows each step.',
     nextCommands: [registerTestCommand(f)],
   }),
   'internal-error-id': (f) => ({
@@ -552,6 +555,13 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
     title: `Database "${f.database ?? '?'}" does not exist`,
     cause: `The server is reachable but has no database named "${f.database ?? '?'}": it was never created here, has another name (DB_NAME in .env), or the app points at the wrong server. Nothing can be read or written until the app connects to a database that exists.`,
     fix: `Create it (createdb -O <owner> ${f.database ?? '<name>'}) or correct DB_NAME / DATABASE_URL; \`psql -l\` lists the databases on that server.`,
+    nextCommands: ['healfix doctor'],
+  }),
+  // Worded by the stack entry that matched (stack-errors.ts); this is only the shape's fallback.
+  'stack-error': () => ({
+    title: 'An error text a known stack produces',
+    cause: 'The text matches an error declared in healfix\'s knowledge of a framework.',
+    fix: 'See the stack\'s explanation.',
     nextCommands: ['healfix doctor'],
   }),
   'out-of-shared-memory': () => ({

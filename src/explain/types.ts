@@ -15,7 +15,9 @@ export type DiagnosisId =
   | 'connection-refused'
   | 'password-auth-failed'
   | 'database-missing'
-  | 'out-of-shared-memory';
+  | 'out-of-shared-memory'
+  /** An error text one stack of src/knowledge declares and no generic recogniser covers. */
+  | 'stack-error';
 
 /** Where the paste seems to come from (only when the text says so: a class name, an error shape). */
 export type PasteSource = 'psycopg2' | 'node-postgres' | 'rails' | 'django' | 'prisma' | 'sqlalchemy' | 'postgres-log' | 'flask' | 'sqlite' | 'http';
@@ -65,6 +67,8 @@ export interface Diagnosis {
   /** Where in the (cleaned) paste it first appears; diagnoses are ordered by it. */
   position: number;
   sources: PasteSource[];
+  /** The stack whose knowledge worded this diagnosis (src/knowledge), when one did. */
+  stack?: { id: string; title: string; error: string };
 }
 
 export interface ExplainResult {

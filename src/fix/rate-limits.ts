@@ -1,19 +1,26 @@
 /** `rate-limits --clear KEY`, `--unlock ACCOUNT`, `--purge-expired`: plans and the writes behind them. */
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent } from '../db/postgres.js';
-import type { RateLimitsResult } from '../checks/rate-limits.js';
-import { queryRows } from '../checks/table-discovery.js';
+import { lockoutSelect, type RateLimitsResult } from '../checks/rate-limits.js';
+import { judgeLockouts } from '../checks/rate-limits-rules.js';
+import type { LimiterTable } from '../knowledge/types.js';
+import { queryRows, readClock } from '../db/query.js';
 import { UsageError } from '../errors.js';
-import { inWriteTransaction, purgeExpiredRows, purgePlan, type PurgeStep } from './write.js';
+import { inWriteTransaction, purgeExpiredRows, purgePlan, type WritePlan } from './write-plan.js';
 
-export interface RateLimitWrite {
+export interface RateLimitWrite extends WritePlan {
   action: 'clear' | 'unlock' | 'purge-expired';
-  steps: PurgeStep[];
-  /** Runs the plan on a database opened for writing; returns rows changed per table. */
-  apply(db: OpenedDatabase): Promise<{ table: string; changed: number }[]>;
 }
 
 const keyExpr = (db: OpenedDatabase, column: string) => (db.kind === 'postgres' ? `${quoteIdent(column)}::text` : quoteIdent(column));
+
+/** Rows holding one key now (for --clear's plan and its re-read). */
+export async function countKeyRows(db: OpenedDatabase, result: RateLimitsResult, key: string): Promise<number> {
+  const target = result.writeTargets.rateLimit;
+  if (!target) return 0;
+  const rows = await queryRows<{ n: number | string }>(db, `select count(*) as n from ${target.sqlTable} where ${target.keySql} = ?`, [key]);
+  return Number(rows[0]?.n ?? 0);
+}
 
 /** Plan for --clear KEY: deletes the key's window so its next request starts afresh. */
 export async function planClearKey(db: OpenedDatabase, result: RateLimitsResult, key: string): Promise<RateLimitWrite> {
@@ -34,25 +41,54 @@ export async function planClearKey(db: OpenedDatabase, result: RateLimitsResult,
   };
 }
 
-/** Plan for --unlock ACCOUNT: zero the failure counter and lift the lock. */
-export async function planUnlock(db: OpenedDatabase, result: RateLimitsResult, account: string): Promise<RateLimitWrite> {
+/** Rows of one account in the lockout table, judged now: what --unlock plans from and verifies with. */
+export interface AccountLockState {
+  rows: number;
+  locked: number;
+  atThreshold: number;
+}
+
+function accountWhere(db: OpenedDatabase, spec: LimiterTable): string {
+  const parts = spec.keyColumns.map((c) => `lower(${keyExpr(db, c)}) = lower(?)`);
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' or ')})`;
+}
+
+export async function readAccountLock(db: OpenedDatabase, result: RateLimitsResult, account: string, now?: Date): Promise<AccountLockState> {
+  const target = requireLockout(result);
+  const params = target.spec.keyColumns.map(() => account);
+  const rows = await queryRows(db, `select ${lockoutSelect(db, target.spec)} from ${target.sqlTable} where ${accountWhere(db, target.spec)}`, params);
+  const judged = judgeLockouts(target.spec, rows, await readClock(db, now), target.settings);
+  return { rows: rows.length, locked: judged.locked.length, atThreshold: judged.atThreshold.length };
+}
+
+function requireLockout(result: RateLimitsResult): NonNullable<RateLimitsResult['writeTargets']['lockout']> {
   const target = result.writeTargets.lockout;
-  if (!target || (!target.attemptsColumn && !target.lockedColumn)) {
-    throw new UsageError('--unlock: no table with account lockout columns (login_attempts, locked_until, ...) found');
-  }
-  const sets = [
-    target.attemptsColumn ? `${quoteIdent(target.attemptsColumn)} = 0` : '',
-    target.lockedColumn ? `${quoteIdent(target.lockedColumn)} = null` : '',
-  ].filter(Boolean).join(', ');
-  const where = `lower(${keyExpr(db, target.identityColumn)}) = lower(?)`;
-  const rows = await queryRows<{ n: number | string }>(db, `select count(*) as n from ${target.sqlTable} where ${where}`, [account]);
-  const count = Number(rows[0]?.n ?? 0);
-  if (count === 0) throw new UsageError(`--unlock: no account "${account}" in ${target.table} (matched on ${target.identityColumn})`);
-  const sql = `update ${target.sqlTable} set ${sets} where ${where}`;
+  if (!target) throw new UsageError('--unlock: no table with account lockout columns (login_attempts, locked_until, ...) found');
+  return target;
+}
+
+/**
+ * Plan for --unlock ACCOUNT: the stack's own unlock (Devise: clear locked_at, failed_attempts,
+ * unlock_token; axes: delete the attempts). An account that is neither locked nor at the threshold
+ * gets an empty plan: nothing is written.
+ */
+export async function planUnlock(db: OpenedDatabase, result: RateLimitsResult, account: string): Promise<RateLimitWrite & { state: AccountLockState }> {
+  const target = requireLockout(result);
+  const { spec } = target;
+  const state = await readAccountLock(db, result, account);
+  if (state.rows === 0) throw new UsageError(`--unlock: no account "${account}" in ${target.table} (matched on ${spec.keyColumns.join(' or ')})`);
+  const where = accountWhere(db, spec);
+  const params = spec.keyColumns.map(() => account);
+  const sql = spec.unlock.kind === 'delete'
+    ? `delete from ${target.sqlTable} where ${where}`
+    : `update ${target.sqlTable} set ${Object.entries(spec.unlock.set).map(([c, v]) => `${quoteIdent(c)} = ${v === null ? 'null' : v}`).join(', ')} where ${where}`;
+  const shown = sql.replace(/\?/g, `'${account.replace(/'/g, "''")}'`);
+  const needed = state.locked + state.atThreshold > 0;
   return {
     action: 'unlock',
-    steps: [{ table: target.table, sql: sql.replace('?', `'${account.replace(/'/g, "''")}'`), rows: count }],
-    apply: (writeDb) => inWriteTransaction(writeDb, async (s) => [{ table: target.table, changed: await s.run(sql, [account]) }]),
+    state,
+    steps: needed ? [{ table: target.table, sql: shown, rows: state.rows }] : [],
+    apply: (writeDb) => inWriteTransaction(writeDb, async (s) => [{ table: target.table, changed: await s.run(sql, params) }]),
   };
 }
 

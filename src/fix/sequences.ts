@@ -34,6 +34,8 @@ export interface FixSequencesOptions {
   onProgress?: (done: number, total: number, outcome: SequenceFixOutcome) => void;
   /** Sequences repaired in parallel, one connection each (default 2; the pool must allow as many). */
   concurrency?: number;
+  /** Waits before each retry of a refused lock (default LOCK_RETRY_WAITS_MS: 3 attempts in all). */
+  lockRetryWaitsMs?: number[];
 }
 
 /** The statement that repairs one lagging finding and the value nextval() returns afterwards; null when nothing to do. */
@@ -41,6 +43,15 @@ export function planSequenceFix(finding: SequenceFinding): { sql: string; after:
   if (finding.status !== 'lagging' || finding.dataMax === null) return null;
   const after = (BigInt(finding.dataMax) + BigInt(finding.increment)).toString();
   return { sql: setvalSql(finding, finding.dataMax), after };
+}
+
+/**
+ * A sequence the scan could not read because a transaction held its table (lock_timeout): --fix takes the
+ * lock anyway (with its retries) and decides under it, from a complete re-read. Null for any other finding.
+ */
+export function planLockedRead(finding: SequenceFinding): { sql: string; after: string } | null {
+  if (finding.status !== 'skipped' || finding.reasonCode !== 'lock_timeout') return null;
+  return { sql: `-- read under the lock, then ${setvalSql(finding, '<max>')}`, after: 'max + increment, if it lags' };
 }
 
 function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: string): string {
@@ -75,12 +86,32 @@ export const INTERRUPTED = 'interrupted before this sequence';
 async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: FixSequencesOptions): Promise<SequenceFixOutcome> {
   const base = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '' };
   if (finding.status === 'unfixable') return { ...base, status: 'unfixable', reason: finding.reason };
-  if (finding.status === 'skipped') return { ...base, status: 'skipped', reason: finding.reason };
+  const plan = planSequenceFix(finding) ?? planLockedRead(finding);
+  if (finding.status === 'skipped' && !plan) return { ...base, status: 'skipped', reason: finding.reason };
   if (finding.status === 'ok') return { ...base, status: 'unchanged', reason: 'not lagging' };
-  const plan = planSequenceFix(finding);
   if (!plan) return { ...base, status: 'unchanged', reason: 'nothing to do' };
   if (options.dryRun) return { ...base, after: plan.after, sql: plan.sql, status: 'unchanged', reason: 'dry run' };
 
+  const waits = options.lockRetryWaitsMs ?? LOCK_RETRY_WAITS_MS;
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await lockAndFix(db, finding, base, plan.sql);
+    if (outcome.status !== 'lock-timeout') return outcome;
+    if (attempt >= waits.length || options.signal?.aborted) {
+      const tries = attempt + 1;
+      return { ...outcome, reason: `a lock on its tables was not granted within lock_timeout in ${tries} attempt${tries === 1 ? '' : 's'} (a long transaction holds them); nothing changed` };
+    }
+    await new Promise((resolve) => setTimeout(resolve, waits[attempt]));
+  }
+}
+
+/**
+ * Waits between attempts at a lock that was refused (each attempt queues writers for at most lock_timeout):
+ * as online-DDL tools do, a short transaction holding the table is often gone a moment later.
+ */
+export const LOCK_RETRY_WAITS_MS = [200, 500];
+
+/** One attempt: lock the consumer tables, re-read under the lock, setval if it still lags. */
+async function lockAndFix(db: PostgresDatabase, finding: SequenceFinding, base: Omit<SequenceFixOutcome, 'status'>, plannedSql: string): Promise<SequenceFixOutcome> {
   try {
     return await withClient(db, async (client) => {
       // Two round trips: BEGIN + LOCK + the re-read under the lock, then SETVAL + COMMIT.
@@ -106,12 +137,12 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
   } catch (error) {
     const { code } = pgFields(error);
     if (code === SQLSTATE.lockNotAvailable) {
-      return { ...base, sql: plan.sql, status: 'lock-timeout', reason: 'a lock on its tables was not granted within lock_timeout (a long transaction holds them); nothing changed' };
+      return { ...base, sql: plannedSql, status: 'lock-timeout', reason: 'a lock on its tables was not granted within lock_timeout (a long transaction holds them); nothing changed' };
     }
     if (code === SQLSTATE.insufficientPrivilege) {
-      return { ...base, sql: plan.sql, status: 'permission-denied', reason: describePgError(error) };
+      return { ...base, sql: plannedSql, status: 'permission-denied', reason: describePgError(error) };
     }
-    return { ...base, sql: plan.sql, status: 'error', reason: describePgError(error) };
+    return { ...base, sql: plannedSql, status: 'error', reason: describePgError(error) };
   }
 }
 
@@ -143,6 +174,7 @@ function rereadFinding(finding: SequenceFinding, rows: RereadRow[]): SequenceFin
     consumers: finding.consumers.map((c) => ({ ...c, maxValue: null })),
     status: 'ok',
     reason: undefined,
+    reasonCode: undefined,
   };
   for (const row of rows) {
     if (Number(row.c) === -2 && row.v) {

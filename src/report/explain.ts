@@ -14,9 +14,10 @@ export interface ExplainReport {
 export const RECOGNISED_KINDS = [
   'duplicate key on a sequence-fed key (psycopg2, node-postgres, Rails, Django, Prisma, psql, server logs)',
   'sequence exhaustion and integer out of range on an id',
-  'pending-signup errors: No temp_registration found, Invalid verification session, Registration session expired',
+  'pending-signup errors of temp-id sessions: a missing pending row, an invalid verification session, an expired registration',
   '429 rate limits (JSON retry_after, "Please wait N seconds", the HTML "50 per 1 hour" page)',
-  'CSRF token missing or invalid',
+  'CSRF failures, worded for the stack they come from (Django reasons, Rails InvalidAuthenticityToken, a JSON token endpoint)',
+  'lockouts and confirmations of known stacks (django-axes, Devise) — every error text declared in src/knowledge',
   'PostgreSQL connection refused, password authentication failed, database does not exist, out of shared memory',
 ];
 

@@ -2,7 +2,7 @@ import type { RateLimitsResult } from '../checks/rate-limits.js';
 import { rateLimitsCheckResult } from '../checks/rate-limits.js';
 import { chalk } from './color.js';
 import { renderTable } from './table.js';
-import { emailMasker, renderApplied, renderFindings, renderPlan, type PlanView, stateJson, type StateReportOptions } from './state-common.js';
+import { emailMasker, renderApplied, renderFindings, renderPlan, type PlanView, stateJson, type StateReportOptions } from './state-report.js';
 
 export interface RateLimitsReportOptions extends StateReportOptions {
   plan?: PlanView & { action?: string };

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { ScanSequencesResult, SequenceFinding } from '../checks/sequences.js';
-import { hasProblems, isProblem, summaryLine } from '../checks/sequences.js';
-import type { SequenceFixOutcome } from '../fix/sequences.js';
+import { hasProblems, isProblem, summaryLine, unverifiedHint } from '../checks/sequences.js';
+import { INTERRUPTED, type SequenceFixOutcome } from '../fix/sequences.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
@@ -97,7 +97,7 @@ function findingsTable(findings: SequenceFinding[]): string {
       statusCell(f),
     ]);
     const hint = hintFor(f);
-    if (hint) table.push([{ colSpan: 7, content: chalk.dim(`↳ ${hint}`) }]);
+    if (hint) table.push([{ colSpan: 7, content: `↳ ${hint}`.split('\n').map((line) => chalk.dim(line)).join('\n') }]);
   }
   return `${table.toString()}\n`;
 }
@@ -117,7 +117,7 @@ function statusCell(f: SequenceFinding): string {
     case 'unfixable':
       return mark.error('unfixable');
     case 'skipped':
-      return mark.skip();
+      return mark.error('not verified');
   }
 }
 
@@ -130,7 +130,8 @@ export function hintFor(f: SequenceFinding): string | undefined {
     case 'unfixable':
       return `${f.reason ?? 'out of range'}; widen it: ALTER SEQUENCE ${f.sequence} AS bigint MAXVALUE 9223372036854775807 (and the column type)`;
     case 'skipped':
-      return `${f.reason ?? 'not checked'}; GRANT SELECT on it to this role to check it`;
+      // Two lines: the reason and the next step, so neither widens the table to the sum of both.
+      return `not verified: ${f.reason ?? 'not read'}\n  next: ${unverifiedHint(f)}`;
     case 'ok':
       if (f.exhaustion !== 'ok') return `${f.exhaustionPercent}% of the range up to ${f.limit ?? f.maxValue} is used; plan a move to bigint`;
       return undefined;
@@ -212,6 +213,7 @@ function jsonFinding(f: SequenceFinding): Record<string, unknown> {
     exhaustionPercent: f.exhaustionPercent,
     exhaustion: f.exhaustion,
     ...(f.reason ? { reason: f.reason } : {}),
+    ...(f.reasonCode ? { reasonCode: f.reasonCode, hint: unverifiedHint(f) } : {}),
   };
 }
 
@@ -226,9 +228,15 @@ function capped<T>(items: T[]): { shown: T[]; more: number } {
 }
 
 /** The plan shown before asking: sequence, next value now -> after, and the SQL. */
-export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean } = {}): void {
+export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean; result?: ScanSequencesResult } = {}): void {
+  const { unfixable = 0 } = options.result?.tally ?? {};
+  // A sequence whose table was locked during the scan is in the plan: the fix reads it under its own lock.
+  const skipped = (options.result?.tally.skipped ?? 0) - plan.filter((p) => p.finding.status === 'skipped').length;
+  // Never "Nothing to fix" over sequences nobody could verify: the fix stays away from them, and says so.
+  const leftOut = [skipped ? `${skipped} not verified` : '', unfixable ? `${unfixable} unfixable` : ''].filter(Boolean).join(', ');
+  if (leftOut) write(chalk.yellow(`Left out of the plan: ${leftOut} (see the hints above); this run exits 1.\n`));
   if (!plan.length) {
-    write('Nothing to fix.\n');
+    write(leftOut ? 'Nothing can be fixed safely.\n' : 'Nothing to fix.\n');
     return;
   }
   write(`${chalk.bold(options.dryRun ? 'Plan (dry run, nothing will change):' : 'Plan:')}\n`);
@@ -238,7 +246,7 @@ export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sq
     wordWrap: true,
   });
   const { shown, more } = capped(plan);
-  for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue, p.after, p.sql]);
+  for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue || '(locked)', p.after, p.sql]);
   write(`${table.toString()}\n`);
   if (more) write(chalk.dim(`… and ${more} more sequences, each repaired the same way (every one: --json)\n`));
   write(chalk.dim('Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n'));
@@ -254,19 +262,31 @@ export function renderFixOutcomes(write: Write, outcomes: SequenceFixOutcome[], 
   // What did not work comes first, so a cap never hides a failure behind a screen of successes.
   const { shown, more } = capped([...outcomes.filter((o) => o.status !== 'fixed'), ...outcomes.filter((o) => o.status === 'fixed')]);
   for (const o of shown) {
-    table.push([o.sequence, o.before, o.after, outcomeCell(o)]);
+    table.push([o.sequence, o.before || '-', o.after || '-', outcomeCell(o)]);
     if (o.reason && o.status !== 'fixed') table.push([{ colSpan: 4, content: chalk.dim(`↳ ${o.reason}`) }]);
   }
   if (outcomes.length) write(`${table.toString()}\n`);
   if (more) write(chalk.dim(`… and ${more} more (every one: --json)\n`));
   const fixed = outcomes.filter((o) => o.status === 'fixed').length;
-  const failed = outcomes.filter((o) => ['lock-timeout', 'permission-denied', 'error', 'unfixable'].includes(o.status)).length;
+  const failed = outcomes.filter((o) => ['lock-timeout', 'permission-denied', 'error', 'unfixable', 'skipped'].includes(o.status)).length;
   if (options.interrupted) {
-    const done = outcomes.filter((o) => o.reason !== 'interrupted before this sequence').length;
+    const done = outcomes.filter((o) => o.reason !== INTERRUPTED).length;
     write(chalk.yellow(`Interrupted: ${done} of ${outcomes.length} sequences handled (${fixed} fixed); the rest were not touched.\n`));
   }
   write(`${fixed} fixed${failed ? `, ${failed} not fixed` : ''}.\n`);
   if (after) write(`After: ${summaryStyled(after)}\n`);
+  // The closing line says plainly when the run leaves work behind: exit 1 then, whatever was fixed.
+  if (after && hasProblems(after)) write(chalk.red(`Not done: ${remainingLine(after)}; see the hints above.\n`));
+}
+
+function remainingLine(after: ScanSequencesResult): string {
+  const { tally } = after;
+  const parts = [
+    tally.lagging ? `${tally.lagging} still lagging` : '',
+    tally.unfixable ? `${tally.unfixable} unfixable` : '',
+    tally.skipped ? `${tally.skipped} not verified` : '',
+  ].filter(Boolean);
+  return parts.join(', ');
 }
 
 function outcomeCell(o: SequenceFixOutcome): string {
@@ -276,7 +296,7 @@ function outcomeCell(o: SequenceFixOutcome): string {
     case 'unchanged':
       return 'unchanged';
     case 'skipped':
-      return mark.skip();
+      return o.reason === INTERRUPTED ? mark.skip('not started') : mark.error('not verified');
     default:
       return mark.error(o.status);
   }

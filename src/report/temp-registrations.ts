@@ -2,7 +2,7 @@ import type { TempRegistrationsResult } from '../checks/temp-registrations.js';
 import { summaryCounts } from '../checks/temp-registrations.js';
 import { chalk } from './color.js';
 import { renderTable } from './table.js';
-import { emailMasker, renderApplied, renderFindings, renderPlan, stateJson, type StateReportOptions } from './state-common.js';
+import { emailMasker, renderApplied, renderFindings, renderPlan, stateJson, type StateReportOptions } from './state-report.js';
 
 export type TempRegistrationsReportOptions = StateReportOptions;
 

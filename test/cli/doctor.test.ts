@@ -23,20 +23,82 @@ describeDb('healfix doctor', () => {
   });
 
   it('warns when the role cannot read a table, and --fail-on warn turns that into exit 1', async () => {
-    await db.query('create table secret_stuff (id serial primary key)');
+    // No sequence feeds it: only the server check has something to say, a warning.
+    await db.query('create table secret_stuff (id int primary key)');
     await db.query(`do $$ begin create role healfix_doctor_ro login password 'ro-pass-123'; exception when duplicate_object then null; end $$`);
     await db.query(`grant connect on database ${db.name} to healfix_doctor_ro`);
     const url = db.urlFor('healfix_doctor_ro', 'ro-pass-123');
-    const lenient = await runCli(['doctor', '-d', url]);
-    expect(lenient.code).toBe(0);
-    expect(lenient.stdout).toContain('cannot read 1 table');
-    expect(lenient.stdout).toContain('public.secret_stuff');
-    const strict = await runCli(['doctor', '-d', url, '--fail-on', 'warn']);
-    expect(strict.code).toBe(1);
-    expect(strict.stdout + strict.stderr).not.toContain('ro-pass-123');
-    await db.query('drop table secret_stuff');
-    await db.query(`revoke connect on database ${db.name} from healfix_doctor_ro`);
-    await db.query('drop role healfix_doctor_ro');
+    try {
+      const lenient = await runCli(['doctor', '-d', url]);
+      expect(lenient.code).toBe(0);
+      expect(lenient.stdout).toContain('cannot read 1 table');
+      expect(lenient.stdout).toContain('public.secret_stuff');
+      const strict = await runCli(['doctor', '-d', url, '--fail-on', 'warn']);
+      expect(strict.code).toBe(1);
+      expect(strict.stdout + strict.stderr).not.toContain('ro-pass-123');
+
+      // A sequence-fed table it cannot read is a sequence nobody verified: an error, never "healthy".
+      await db.query('create table secret_serial (id serial primary key)');
+      const unverified = await runCli(['doctor', '-d', url]);
+      expect(unverified.code).toBe(1);
+      expect(unverified.stdout).toContain('public.secret_serial_id_seq could not be verified (permission_denied)');
+      expect(unverified.stdout).toContain('GRANT SELECT');
+      expect(unverified.stdout).not.toContain('healthy');
+      expect(unverified.stdout).toMatch(/✖ problems: /);
+    } finally {
+      await db.query('drop table if exists secret_stuff, secret_serial');
+      await db.query(`revoke connect on database ${db.name} from healfix_doctor_ro`);
+      await db.query('drop role healfix_doctor_ro');
+    }
+  });
+
+  it('a sequence whose table is held by a long transaction is not verified: exit 1, ok:false, a lock hint', async () => {
+    await db.query('create table held_doc (id serial primary key); insert into held_doc (id) values (3)');
+    const holder = await db.connect();
+    try {
+      await holder.query('begin; lock table held_doc in access exclusive mode');
+      const human = await runCli(['doctor', '--lock-timeout', '1s', '-d', db.url]);
+      expect(human.code).toBe(1);
+      expect(human.stdout).toContain('public.held_doc_id_seq could not be verified (lock_timeout)');
+      expect(human.stdout).toContain('a transaction holds a lock on public.held_doc');
+      expect(human.stdout).not.toContain('healthy');
+      const json = await runCli(['doctor', '--json', '--lock-timeout', '1s', '-d', db.url]);
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout);
+      expect(doc.ok).toBe(false);
+      expect(doc.checks.find((c: { check: string }) => c.check === 'sequences')).toMatchObject({ status: 'error' });
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+      await db.query('drop table held_doc');
+    }
+  });
+
+  it('a backend terminated mid-scan is exit 2 with one line, never a healthy report', async () => {
+    await db.query('create table held_kill (id serial primary key); insert into held_kill (id) values (3)');
+    const holder = await db.connect();
+    try {
+      await holder.query('begin; lock table held_kill in access exclusive mode');
+      const run = runCli(['doctor', '--lock-timeout', '30s', '-d', db.url]);
+      let waiting = false;
+      for (let i = 0; i < 100 && !waiting; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const { rows } = await db.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = 'healfix' and datname = current_database() and wait_event_type = 'Lock'`);
+        waiting = Number(rows[0]?.n) > 0;
+      }
+      expect(waiting).toBe(true);
+      // Only this file's database: other test files run healfix at the same time.
+      await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'healfix' and datname = current_database() and wait_event_type = 'Lock'`);
+      const r = await run;
+      expect(r.code).toBe(2);
+      expect(r.stdout).not.toContain('healthy');
+      expect(r.stderr).toMatch(/^healfix: lost the connection to .*terminating connection due to administrator command/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+      await db.query('drop table held_kill');
+    }
   });
 });
 

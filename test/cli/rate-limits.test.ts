@@ -43,6 +43,7 @@ describe('healfix rate-limits on SANA (CLI)', () => {
     const done = await runCli(['rate-limits', '-d', s.path, '--unlock', 'erin@example.com', '--yes']);
     expect(done.code).toBe(0);
     expect(done.stdout).toContain('done: updated 1 row');
+    expect(done.stdout).toContain('now: erin@example.com is no longer locked (re-read after the write)');
     expect(s.db.prepare("select login_attempts, locked_until from users where email = 'erin@example.com'").get()).toEqual({ login_attempts: 0, locked_until: null });
   });
 });
@@ -60,12 +61,16 @@ describeDb('healfix rate-limits on PostgreSQL (CLI)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/register_127\.0\.0\.1 is blocked for \d+ s more/);
     expect(r.stdout).toContain('healfix rate-limits --clear register_127.0.0.1');
+    // A dry run reports the state as it is: a plan with something to do exits 1, and ok says the same.
     const dry = await runCli(['rate-limits', '-d', db.url, '--clear', 'register_127.0.0.1', '--dry-run']);
-    expect(dry.code).toBe(0);
+    expect(dry.code).toBe(1);
+    const dryJson = await runCli(['rate-limits', '-d', db.url, '--clear', 'register_127.0.0.1', '--dry-run', '--json']);
+    expect(dryJson.code).toBe(1);
+    expect(JSON.parse(dryJson.stdout)).toMatchObject({ ok: false, plan: { dryRun: true, steps: [{ table: 'rlflx', rows: 1 }] } });
     expect((await db.query('select 1 from rlflx where key = $1', ['register_127.0.0.1'])).rowCount).toBe(1);
     const done = await runCli(['rate-limits', '-d', db.url, '--clear', 'register_127.0.0.1', '--yes', '--json']);
     expect(done.code).toBe(0);
-    expect(JSON.parse(done.stdout).applied).toEqual([{ table: 'rlflx', changed: 1 }]);
+    expect(JSON.parse(done.stdout)).toMatchObject({ ok: true, applied: [{ table: 'rlflx', changed: 1 }], verified: { ok: true } });
     expect((await db.query('select 1 from rlflx where key = $1', ['register_127.0.0.1'])).rowCount).toBe(0);
   });
 });

@@ -179,14 +179,105 @@ describeDb('healfix sequences (binary)', () => {
     }
   });
 
-  it('says so when --table matches nothing, and exits 2 when the server is unreachable', async () => {
-    const none = await runCli(['sequences', '--table', 'no_such_table', '-d', url]);
-    expect(none.code).toBe(0);
-    expect(none.stdout).toContain('no sequence-fed columns matched --table no_such_table');
+  it('a name that matches nothing is a usage error (exit 2, one line, one JSON document); so is an empty one', async () => {
+    await tdb.query(`create table no_seq (id int primary key)`);
+    const cases: [string[], RegExp][] = [
+      [['--table', 'no_such_table'], /^healfix: --table no_such_table: no such table\n/],
+      [['--schema', 'nope'], /^healfix: --schema nope: no such schema\n/],
+      [['--table', ''], /^healfix: --table needs a name; an empty one would match everything\n/],
+      [['--table', 'no_seq'], /^healfix: --table no_seq: it has no sequence-fed column \(no serial, identity or nextval\(\) default\), so there is nothing to check\n/],
+    ];
+    for (const [args, line] of cases) {
+      const human = await runCli(['sequences', ...args, '-d', url]);
+      expect(human.code, args.join(' ')).toBe(2);
+      expect(human.stderr).toMatch(line);
+      expect(human.stdout).toBe('');
+      const json = await runCli(['sequences', ...args, '--json', '-d', url]);
+      expect(json.code).toBe(2);
+      expect(JSON.parse(json.stdout)).toMatchObject({ command: 'sequences', ok: false, error: { message: expect.stringMatching(/^--(table|schema) /) } });
+    }
+  });
+
+  it('exits 2 when the server is unreachable', async () => {
     const down = await runCli(['sequences', '-d', `postgres://app:${PASSWORD}@127.0.0.1:1/db`]);
     expect(down.code).toBe(2);
     noSecret(down);
     expect(down.stderr).toContain('connection refused');
+  });
+
+  it('a table held by a long transaction is not verified: exit 1 with a lock hint, and --fix says what it left', async () => {
+    const holder = await tdb.connect();
+    try {
+      await holder.query('begin; lock table notifications in access exclusive mode');
+      const scan = await runCli(['sequences', '--lock-timeout', '1s', '-d', url]);
+      expect(scan.code).toBe(1);
+      expect(scan.stdout).toMatch(/public\.notifications_id_seq.*not verified/s);
+      expect(scan.stdout).toContain('a transaction holds a lock on public.notifications');
+      expect(scan.stdout).not.toContain('GRANT');
+      expect(scan.stdout).toContain('3 lagging sequences in 1 schema, 1 not verified (5 checked)');
+
+      const json = await runCli(['sequences', '--json', '--lock-timeout', '1s', '-d', url]);
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout);
+      expect(doc.ok).toBe(false);
+      expect(doc.findings.find((f: { sequence: string }) => f.sequence === 'public.notifications_id_seq')).toMatchObject({ status: 'skipped', reasonCode: 'lock_timeout', hint: expect.stringContaining('--lock-timeout') });
+
+      const fix = await runCli(['sequences', '--fix', '--yes', '--lock-timeout', '1s', '-d', url]);
+      expect(fix.code).toBe(1);
+      // The locked one is in the plan, tried under the fix's own lock 3 times, then left: said so, exit 1.
+      expect(fix.stdout).toMatch(/public\.notifications_id_seq\s*│\s*\(locked\)/);
+      expect(fix.stdout).toMatch(/public\.notifications_id_seq.*lock-timeout/);
+      expect(fix.stdout).toContain('not granted within lock_timeout in 3 attempts');
+      expect(fix.stdout).toContain('3 fixed, 1 not fixed.');
+      expect(fix.stdout).toContain('After: 1 not verified (5 checked)');
+      expect(fix.stdout).toContain('Not done: 1 not verified; see the hints above.');
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
+  });
+
+  it('row-level security: a role that sees some rows gets "not verified" (exit 1), and --fix leaves the sequence alone', async () => {
+    const reader = `${role}_rls`;
+    await tdb.query(`create table notes (id serial primary key, author text not null)`);
+    await tdb.query(`insert into notes (id, author) values (1, '${reader}'), (2, '${reader}'), (90, 'other')`);
+    await tdb.query(`select setval('notes_id_seq', 10)`);
+    await tdb.query(`alter table notes enable row level security; create policy own on notes using (author = current_user)`);
+    await tdb.query(`create role ${reader} login password '${PASSWORD}'`);
+    try {
+      await tdb.query(`grant usage on schema public to ${reader}; grant select, insert on notes to ${reader}; grant usage, select, update on sequence notes_id_seq to ${reader}`);
+      const readerUrl = tdb.urlFor(reader, PASSWORD);
+      const scan = await runCli(['sequences', '--table', 'notes', '-d', readerUrl]);
+      expect(scan.code).toBe(1);
+      expect(scan.stdout).toContain('not verified');
+      expect(scan.stdout).toContain('run as the table owner');
+      expect(scan.stdout).not.toContain('no lagging sequences');
+      const fix = await runCli(['sequences', '--fix', '--yes', '--table', 'notes', '-d', readerUrl]);
+      expect(fix.code).toBe(1);
+      expect(fix.stdout).toContain('Left out of the plan: 1 not verified');
+      expect(fix.stdout).toContain('Nothing can be fixed safely.');
+      const { rows } = await tdb.query<{ v: string }>(`select last_value::text as v from notes_id_seq`);
+      expect(rows[0]?.v).toBe('10');
+      noSecret(fix);
+    } finally {
+      await tdb.query(`drop owned by ${reader}`);
+      await dropRole(reader);
+    }
+  });
+
+  it('a dry run reports the state as it is: exit 1 and ok:false while there is work, exit 0 and ok:true when none', async () => {
+    const pending = await runCli(['sequences', '--fix', '--dry-run', '--json', '-d', url]);
+    const planned = JSON.parse(pending.stdout);
+    expect(pending.code).toBe(1);
+    expect(planned).toMatchObject({ ok: false, dryRun: true });
+    expect(planned.fixes).toHaveLength(4);
+    expect(planned.ok).toBe(pending.code === 0);
+    expect((await runCli(['sequences', '--fix', '--yes', '-d', url])).code).toBe(0);
+    const clean = await runCli(['sequences', '--fix', '--dry-run', '--json', '-d', url]);
+    const nothing = JSON.parse(clean.stdout);
+    expect(clean.code).toBe(0);
+    expect(nothing.ok).toBe(clean.code === 0);
+    expect(nothing.ok).toBe(true);
   });
 });
 

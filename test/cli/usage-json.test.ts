@@ -34,7 +34,7 @@ describe('usage errors under --json', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('healfix: --lock-timeout needs a unit: 3ms, 3s or 3m, got "3"');
     const help = await runCli(['sequences', '--help']);
-    expect(help.stdout).toMatch(/a unit is required:\s+500ms,\s+30s,\s+2m/);
+    expect(help.stdout).toMatch(/a unit is\s+required:\s+500ms,\s+30s,\s+2m/);
   });
 
   it('help and version under --json still exit 0', async () => {

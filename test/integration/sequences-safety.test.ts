@@ -63,8 +63,10 @@ describeDb('healfix sequences: safety, privileges, scale', () => {
       const scan = await scanSequences(db, { tables: ['held', 'free_t'] });
       const started = Date.now();
       const outcomes = await fixSequences(db, scan.findings);
-      expect(Date.now() - started).toBeLessThan(2_500);
+      // Three attempts of 300 ms with 200 and 500 ms between them: writers never queue longer than one.
+      expect(Date.now() - started).toBeLessThan(4_000);
       expect(outcomes.find((o) => o.sequence === 'public.held_id_seq')).toMatchObject({ status: 'lock-timeout', before: '1', after: '1' });
+      expect(outcomes.find((o) => o.sequence === 'public.held_id_seq')?.reason).toMatch(/in 3 attempts/);
       expect(outcomes.find((o) => o.sequence === 'public.free_t_id_seq')).toMatchObject({ status: 'fixed', after: '3' });
       const seq = await tdb.query<{ v: string; c: boolean }>(`select last_value::text as v, is_called as c from held_id_seq`);
       expect(seq.rows[0]).toEqual({ v: '1', c: false });
@@ -136,6 +138,7 @@ describeDb('healfix sequences: safety, privileges, scale', () => {
       const secret = scan.findings.find((f) => f.name === 'secret_t_id_seq');
       expect(secret?.status).toBe('skipped');
       expect(secret?.reason).toMatch(/permission denied.*secret_t/);
+      expect(secret?.reasonCode).toBe('permission_denied');
       expect(scan.skipped).toBe(1);
       // Without UPDATE rights the fix reports permission-denied for that sequence and goes on.
       const outcomes = await fixSequences(limited, scan.findings);
@@ -157,6 +160,7 @@ describeDb('healfix sequences: safety, privileges, scale', () => {
       const locked = scan.findings.find((f) => f.name === 'locked_t_id_seq');
       expect(locked?.status).toBe('skipped');
       expect(locked?.reason).toMatch(/lock timeout|55P03/);
+      expect(locked?.reasonCode).toBe('lock_timeout');
     } finally {
       await holder.query('rollback');
     }

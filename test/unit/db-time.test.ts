@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { msFromNow, parseDbTime, wholeHourSkew, zoneName } from '../../src/checks/db-time.js';
-import { parseColumnMapping } from '../../src/checks/table-discovery.js';
+import { parseColumnMapping } from '../../src/db/catalog.js';
 
 describe('parseDbTime', () => {
   it("reads SQLite/Python naive text as UTC and remembers it was naive", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyTally, evaluateFinding, resultOf, summaryLine, type SequenceFinding } from '../../src/checks/sequences.js';
+import { emptyTally, evaluateFinding, hasProblems, resultOf, summaryLine, unverifiedHint, type SequenceFinding } from '../../src/checks/sequences.js';
+import { skip } from '../../src/checks/sequences-evaluate.js';
 import { planSequenceFix } from '../../src/fix/sequences.js';
 import { bufferWriter } from '../../src/report/io.js';
 import { collectListing, renderSequencesReport, sequencesJson } from '../../src/report/sequences.js';
@@ -124,5 +125,42 @@ describe('sequences reporters', () => {
     expect(doc.findings[0]).toMatchObject({ sequence: 'public.t_id_seq', status: 'lagging', nextValue: '1', maxValue: '12', sequenceMax: '9223372036854775807', lag: '12', exhaustionPercent: 0 });
     expect(doc.findings[0].consumers[0]).toMatchObject({ schema: 'public', table: 't0', column: 'id' });
     expect(JSON.parse(sequencesJson({ target, result, all: true })).findings).toHaveLength(2);
+  });
+});
+
+describe('not verified is not healthy', () => {
+  const reasons = ['lock_timeout', 'statement_timeout', 'permission_denied', 'schema_usage', 'row_level_security', 'unsupported_type', 'not_verifiable'] as const;
+  const unverified = (code: (typeof reasons)[number]): SequenceFinding => {
+    const f = finding({ data: [null] });
+    skip(f, `could not read (${code})`, code);
+    f.consumers[0]!.skippedCode = code;
+    return f;
+  };
+
+  it('a scan with one unverified sequence has problems, says "not verified", and its JSON is ok:false with the code', () => {
+    const result = resultOf([finding({ data: ['1'], lastValue: '1', isCalled: true }), unverified('lock_timeout')]);
+    expect(hasProblems(result)).toBe(true);
+    expect(summaryLine(result)).toBe('1 not verified (2 checked)');
+    const doc = JSON.parse(sequencesJson({ target: { kind: 'postgres', source: 'test', display: 'postgres://x' }, result }));
+    expect(doc.ok).toBe(false);
+    expect(doc.findings).toEqual([expect.objectContaining({ status: 'skipped', reasonCode: 'lock_timeout', hint: expect.stringContaining('holds a lock') })]);
+  });
+
+  it('each reason has its own next step, and only the privilege ones suggest a GRANT', () => {
+    const hints = reasons.map((code) => unverifiedHint(unverified(code)));
+    expect(new Set(hints).size).toBe(reasons.length);
+    const grants = reasons.filter((code) => /GRANT/.test(unverifiedHint(unverified(code))));
+    expect(grants).toEqual(['permission_denied', 'schema_usage']);
+    expect(unverifiedHint(unverified('row_level_security'))).toMatch(/table owner .* BYPASSRLS/);
+  });
+
+  it('the human report shows "not verified" with the reason-specific hint, and --fix never plans from it', () => {
+    const f = unverified('statement_timeout');
+    const out = bufferWriter();
+    renderSequencesReport(out.write, { target: { kind: 'postgres', source: 'test', display: 'postgres://x' }, result: resultOf([f]) });
+    expect(out.text()).toContain('not verified');
+    expect(out.text()).toContain('longer than --statement-timeout');
+    expect(out.text()).not.toContain('GRANT');
+    expect(planSequenceFix(f)).toBeNull();
   });
 });

@@ -24,7 +24,7 @@ export function registerRateLimits(program: Command): void {
     .option('--table <name>', 'the rate-limit table (default: found by name and shape: a key, a hit count, a window end)')
     .option('--columns <mapping>', 'map unusual column names: key=,hits=,expires=,blocked=, users.identity=,users.attempts=,users.locked=')
     .option('--limit <n>', "the app's allowance per window: keys with more hits are reported as blocked")
-    .option('--lockout-threshold <n>', 'failed logins that lock an account', '5')
+    .option('--lockout-threshold <n>', "failed logins that lock an account (default: the recognised framework's setting, else 5)")
     .option('--clear <key>', 'delete one key\'s window so its next request starts afresh')
     .option('--unlock <account>', 'reset the failed-login counter and lift the lock of one account (email or username)')
     .option('--purge-expired', 'delete finished windows')
@@ -40,11 +40,11 @@ export function registerRateLimits(program: Command): void {
       if (flags.clear !== undefined && flags.clear.trim() === '') throw new UsageError('--clear needs a key');
       if (flags.unlock !== undefined && flags.unlock.trim() === '') throw new UsageError('--unlock needs an account');
       const limit = flags.limit !== undefined ? parsePositiveInt(flags.limit, '--limit', 1_000_000_000) : undefined;
-      const lockoutThreshold = parsePositiveInt(flags.lockoutThreshold ?? '5', '--lockout-threshold', 1_000_000);
+      const lockoutThreshold = flags.lockoutThreshold !== undefined ? parsePositiveInt(flags.lockoutThreshold, '--lockout-threshold', 1_000_000) : undefined;
       const { openFromFlags } = await import('../../db/open.js');
       const { inspectRateLimits } = await import('../../checks/rate-limits.js');
       const { reportRateLimits } = await import('../../report/rate-limits.js');
-      const { writeStdout, writeStderr } = await import('../../report/io.js');
+      const { writeStdout } = await import('../../report/io.js');
       const options = { table: flags.table, columns: flags.columns, limit, lockoutThreshold };
       let db = await openFromFlags(flags);
       const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
@@ -61,27 +61,59 @@ export function registerRateLimits(program: Command): void {
           : flags.unlock !== undefined
             ? await fix.planUnlock(db, result, flags.unlock)
             : fix.planPurgeExpiredWindows(result);
-        const view = { steps: plan.steps, action: plan.action };
+        // An account read just now as neither locked nor at its threshold: nothing to write.
+        const note = flags.unlock !== undefined && plan.steps.length === 0 ? `${flags.unlock} is not locked` : undefined;
+        const view = { steps: plan.steps, action: plan.action, ...(note ? { note } : {}) };
+        // A dry run reports the state as it is: something to do → exit 1, nothing → exit 0.
         if (flags.dryRun || plan.steps.length === 0) {
-          reportRateLimits(result, { ...report, plan: { ...view, dryRun: flags.dryRun } });
-          return EXIT.OK;
+          const code = plan.steps.length ? EXIT.PROBLEMS : EXIT.OK;
+          reportRateLimits(result, { ...report, plan: { ...view, dryRun: flags.dryRun }, ok: code === EXIT.OK });
+          return code;
         }
-        const { renderPlan, renderApplied, emailMasker } = await import('../../report/state-common.js');
-        emailMasker(flags.json ? writeStderr : writeStdout, flags.maskEmails)(renderPlan(view));
-        const { confirmWrite } = await import('../prompts.js');
+        const { confirmAndApply } = await import('../apply-plan.js');
         const rows = plan.steps.reduce((n, s) => n + s.rows, 0);
-        await confirmWrite({ yes: flags.yes, message: `${plan.action === 'unlock' ? 'Update' : 'Delete'} ${rows} row${rows === 1 ? '' : 's'}?` });
-        if (db.kind === 'sqlite') {
-          await db.close();
-          db = await openFromFlags(flags, { write: true });
+        const done = await confirmAndApply(db, plan, {
+          yes: flags.yes, json: flags.json, maskEmails: flags.maskEmails,
+          question: `${plan.action === 'unlock' ? (plan.steps[0]!.sql.startsWith('delete') ? 'Delete' : 'Update') : 'Delete'} ${rows} row${rows === 1 ? '' : 's'}?`,
+          reopenForWrite: () => openFromFlags(flags, { write: true }),
+        });
+        db = done.db;
+        const after = await inspectRateLimits(db, options);
+        const verified = await verifyRateLimitWrite(db, after, flags, fix);
+        const code = verified.ok ? EXIT.OK : EXIT.PROBLEMS;
+        if (flags.json) reportRateLimits(after, { ...report, plan: view, applied: done.applied, verified, ok: code === EXIT.OK });
+        else {
+          const { renderApplied, renderVerified, emailMasker } = await import('../../report/state-report.js');
+          const verb = plan.steps[0]!.sql.startsWith('update') ? 'updated' : 'deleted';
+          emailMasker(writeStdout, flags.maskEmails)(renderApplied(done.applied, verb) + renderVerified(verified));
         }
-        const applied = await plan.apply(db);
-        if (flags.json) reportRateLimits(await inspectRateLimits(db, options), { ...report, plan: view, applied });
-        else emailMasker(writeStdout, flags.maskEmails)(renderApplied(applied, plan.action === 'unlock' ? 'updated' : 'deleted'));
-        return EXIT.OK;
+        return code;
       } finally {
         await db.close();
       }
     }),
   );
+}
+
+/** After a write, re-read what it was meant to change: "unlocked" only when the lock is gone. */
+async function verifyRateLimitWrite(
+  db: import('../../db/open.js').OpenedDatabase,
+  after: import('../../checks/rate-limits.js').RateLimitsResult,
+  flags: RateLimitsFlags,
+  fix: typeof import('../../fix/rate-limits.js'),
+): Promise<{ ok: boolean; message: string }> {
+  if (flags.unlock !== undefined) {
+    const state = await fix.readAccountLock(db, after, flags.unlock);
+    if (state.locked) return { ok: false, message: `${flags.unlock} is still locked (re-read after the write)` };
+    if (state.atThreshold) return { ok: false, message: `${flags.unlock} is not locked but its failure counter is still at the threshold` };
+    return { ok: true, message: `${flags.unlock} is no longer locked (re-read after the write)` };
+  }
+  if (flags.clear !== undefined) {
+    const left = await fix.countKeyRows(db, after, flags.clear);
+    return left ? { ok: false, message: `key ${flags.clear} is still there` } : { ok: true, message: `key ${flags.clear} is gone (re-read after the write)` };
+  }
+  const expired = after.purgeTargets.reduce((n, t) => n + t.expiredRows, 0);
+  return expired
+    ? { ok: false, message: `${expired} expired window${expired === 1 ? '' : 's'} still there after the purge` }
+    : { ok: true, message: 'no expired windows left (re-read after the write)' };
 }

@@ -13,7 +13,8 @@ interface SequencesFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+// Empty names are kept, so that runSequences can refuse them: `--table ''` must not mean "every table".
+const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((v) => v.trim())];
 
 export function registerSequences(program: Command): void {
   const command = program
@@ -38,11 +39,21 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
   const report = await import('../../report/sequences.js');
   const { startProgress } = await import('../spinner.js');
   const json = Boolean(flags.json);
+  for (const [flag, values] of [['--schema', flags.schema], ['--table', flags.table]] as const) {
+    if (values?.some((v) => v === '')) throw new UsageError(`${flag} needs a name; an empty one would match everything`);
+  }
   const filters = { schemas: flags.schema, tables: flags.table };
 
   const db = await openFromFlags(flags, { maxConnections: 2 });
   const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
   try {
+    if (db.kind === 'postgres') {
+      const { findFilterProblem } = await import('../../checks/sequences-filters.js');
+      const problem = await findFilterProblem(db.pg, filters);
+      if (problem) throw new UsageError(problem.message, { hint: problem.hint });
+    } else if (flags.schema?.length) {
+      throw new UsageError('--schema applies to PostgreSQL only; SQLite has no schemas');
+    }
     const progress = await startProgress('Reading sequences…', { json });
     const onProgress = (done: number, total: number) => progress.update(`Reading sequences… ${done}/${total}`);
     const { abortOnCtrlC } = await import('../interrupt.js');
@@ -60,7 +71,10 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
         result = await scanSequences(db.pg, { ...filters, onProgress, signal: scanInterrupt.signal, ...(onFinding ? { onFinding, keepFindings: false } : {}) });
       } else {
         const { scanSqliteSequences } = await import('../../checks/sequences-sqlite.js');
-        result = scanSqliteSequences(db.sqlite, { tables: flags.table });
+        const scanned = scanSqliteSequences(db.sqlite, { tables: flags.table });
+        result = scanned;
+        const missing = flags.table?.find((t) => !scanned.findings.some((f) => f.name === t || `main.${f.name}` === t));
+        if (missing) throw new UsageError(`--table ${missing}: no AUTOINCREMENT table of that name (SQLite keeps a sequence only for those)`);
       }
     } catch (error) {
       const { message, hint } = errorForJson(error);
@@ -83,12 +97,12 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     // stderr, so stdout stays one document.
     const planWrite = json ? writeStderr : writeStdout;
     if (!json) report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters });
-    const { planSequenceFix, planSqliteSequenceFix } = await import('../../fix/sequences.js');
+    const { planLockedRead, planSequenceFix, planSqliteSequenceFix } = await import('../../fix/sequences.js');
     const plan = result.findings
-      .map((finding) => ({ finding, plan: db.kind === 'postgres' ? planSequenceFix(finding) : planSqliteSequenceFix(finding) }))
+      .map((finding) => ({ finding, plan: db.kind === 'postgres' ? (planSequenceFix(finding) ?? planLockedRead(finding)) : planSqliteSequenceFix(finding) }))
       .filter((p): p is { finding: typeof p.finding; plan: { sql: string; after: string } } => p.plan !== null)
       .map((p) => ({ finding: p.finding, sql: p.plan.sql, after: p.plan.after }));
-    report.renderFixPlan(planWrite, plan, { dryRun: flags.dryRun });
+    report.renderFixPlan(planWrite, plan, { dryRun: flags.dryRun, result });
     if (!plan.length || flags.dryRun) {
       if (json) {
         const fixes = plan.map((p) => ({ sequence: p.finding.sequence, before: p.finding.nextValue, after: p.after, sql: p.sql, status: 'unchanged' as const, reason: flags.dryRun ? 'dry run' : undefined }));

@@ -52,30 +52,38 @@ export function registerTempRegistrations(program: Command): void {
           reportTempRegistrations(result, report);
           return problems ? EXIT.PROBLEMS : EXIT.OK;
         }
-        const { planPurgeExpired, purgeExpiredTempRegistrations } = await import('../../fix/purge-temp-registrations.js');
-        const steps = planPurgeExpired(result);
+        const { purgeTempRegistrationsPlan } = await import('../../fix/purge-temp-registrations.js');
+        const plan = purgeTempRegistrationsPlan(result);
+        const steps = plan.steps;
+        // A dry run reports the state as it is: something to purge → exit 1, nothing → exit 0.
         if (flags.dryRun || steps.length === 0) {
-          reportTempRegistrations(result, { ...report, plan: { steps, dryRun: flags.dryRun } });
-          return steps.length ? EXIT.PROBLEMS : EXIT.OK;
+          const code = steps.length ? EXIT.PROBLEMS : EXIT.OK;
+          reportTempRegistrations(result, { ...report, plan: { steps, dryRun: flags.dryRun }, ok: code === EXIT.OK });
+          return code;
         }
-        // Under --json the plan goes to stderr, so stdout keeps its one document.
-        const { renderPlan, renderApplied, emailMasker } = await import('../../report/state-common.js');
-        const { writeStderr } = await import('../../report/io.js');
-        if (flags.json) emailMasker(writeStderr, flags.maskEmails)(renderPlan({ steps }));
-        else reportTempRegistrations(result, { ...report, plan: { steps } });
-        const { confirmWrite } = await import('../prompts.js');
+        if (!flags.json) reportTempRegistrations(result, { ...report, plan: { steps } });
+        const { confirmAndApply } = await import('../apply-plan.js');
         const total = steps.reduce((n, s) => n + s.rows, 0);
-        await confirmWrite({ yes: flags.yes, message: `Delete ${total} expired row${total === 1 ? '' : 's'}?` });
-        if (db.kind === 'sqlite') {
-          await db.close();
-          db = await openFromFlags(flags, { write: true });
-        }
-        const deleted = await purgeExpiredTempRegistrations(db, result);
+        const done = await confirmAndApply(db, plan, {
+          yes: flags.yes, json: flags.json, maskEmails: flags.maskEmails, showPlan: Boolean(flags.json),
+          question: `Delete ${total} expired row${total === 1 ? '' : 's'}?`,
+          reopenForWrite: () => openFromFlags(flags, { write: true }),
+        });
+        db = done.db;
+        // Re-read: the purge is done only when no expired row is left in the tables it purged.
         const after = await inspectTempRegistrations(db, { table: flags.table, otpTable: flags.otpTable, columns: flags.columns });
-        const applied = deleted.map((d) => ({ table: d.table, changed: d.deleted }));
-        if (flags.json) reportTempRegistrations(after, { ...report, plan: { steps }, applied });
-        else emailMasker(writeStdout, flags.maskEmails)(renderApplied(applied, 'deleted'));
-        return EXIT.OK;
+        const purged = new Set(steps.map((s) => s.table));
+        const left = after.purgeTargets.filter((t) => purged.has(t.table)).reduce((n, t) => n + t.expiredRows, 0);
+        const verified = left
+          ? { ok: false, message: `${left} expired row${left === 1 ? '' : 's'} still there after the purge` }
+          : { ok: true, message: 'no expired rows left in the purged tables (re-read after the write)' };
+        const code = verified.ok ? EXIT.OK : EXIT.PROBLEMS;
+        if (flags.json) reportTempRegistrations(after, { ...report, plan: { steps }, applied: done.applied, verified, ok: code === EXIT.OK });
+        else {
+          const { renderApplied, renderVerified, emailMasker } = await import('../../report/state-report.js');
+          emailMasker(writeStdout, flags.maskEmails)(renderApplied(done.applied, 'deleted') + renderVerified(verified));
+        }
+        return code;
       } finally {
         progress.stop();
         await db.close();

@@ -1,12 +1,11 @@
 /**
- * "Which tables are there, with which columns" on PostgreSQL and SQLite alike, and a tiny query
- * helper over both drivers. Checks use this to find pending-signup, OTP and rate-limit tables by name
- * and shape instead of assuming one app's schema.
+ * "Which tables are there, with which columns" on PostgreSQL and SQLite alike, and how a user names
+ * tables and columns (--table, --columns). Checks find pending-signup, OTP and rate-limit tables by
+ * name and shape from this, or through the stacks of src/knowledge.
  */
-import type { OpenedDatabase } from '../db/open.js';
-import { quoteIdent } from '../db/postgres.js';
+import type { OpenedDatabase } from './open.js';
+import { quoteIdent } from './postgres.js';
 import { UsageError } from '../errors.js';
-import { parseDbTime, type DbClock } from './db-time.js';
 
 export interface ColumnInfo {
   name: string;
@@ -26,32 +25,16 @@ export interface TableInfo {
   display: string;
   /** Quoted for SQL. */
   sql: string;
+  /** This role may SELECT from it (always true on SQLite). */
+  readable: boolean;
   columns: ColumnInfo[];
 }
 
-/** What a check found, and why it believes it: shown to the user ("found … because …"). */
-export interface DiscoveredTable {
-  role: 'pending' | 'otp' | 'users' | 'rate-limit' | 'lockout';
-  table: string;
-  reason: string;
-  /** Role -> column actually used (email, expires, ...). */
-  columns: Record<string, string>;
-}
-
-/** A table --purge-expired deletes expired rows from: keyed deletes, re-checked inside the transaction. */
-export interface PurgeTarget {
-  role: string;
-  table: string;
-  /** Quoted for SQL. */
-  sqlTable: string;
-  keyColumn: string;
-  expiresColumn: string;
-  /** Rows expired when the check ran. */
-  expiredRows: number;
-}
-
-/** Lists every ordinary table and its columns. */
-export async function describeTables(db: OpenedDatabase): Promise<TableInfo[]> {
+/**
+ * Lists every ordinary table and its columns, readable or not: a table this role may not SELECT is
+ * listed with readable: false, so a check can say "not allowed to read X" instead of "no X".
+ */
+export async function describeAllTables(db: OpenedDatabase): Promise<TableInfo[]> {
   if (db.kind === 'sqlite') {
     const names = db.sqlite
       .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
@@ -72,6 +55,7 @@ export async function describeTables(db: OpenedDatabase): Promise<TableInfo[]> {
         name,
         display: name,
         sql: quoteIdent(name),
+        readable: true,
         columns: cols.map((c) => ({
           name: c.name,
           type: (c.type || '').toLowerCase(),
@@ -83,18 +67,19 @@ export async function describeTables(db: OpenedDatabase): Promise<TableInfo[]> {
     });
   }
   const { rows } = await db.pg.pool.query<{
-    schema: string; table: string; column: string; type: string; not_null: boolean; pk: boolean; uniq: boolean;
+    schema: string; table: string; column: string; type: string; not_null: boolean; pk: boolean; uniq: boolean; readable: boolean;
   }>(`
     select n.nspname as schema, c.relname as table, a.attname as column,
            format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
            exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisprimary and a.attnum = any(i.indkey)) as pk,
-           exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisunique and i.indnatts = 1 and i.indkey[0] = a.attnum) as uniq
+           exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisunique and i.indnatts = 1 and i.indkey[0] = a.attnum) as uniq,
+           has_table_privilege(c.oid, 'select') as readable
       from pg_class c
       join pg_namespace n on n.oid = c.relnamespace
       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
      where c.relkind in ('r', 'p')
        and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'
-       and has_table_privilege(c.oid, 'select')
+       and has_schema_privilege(n.oid, 'usage')
      order by n.nspname, c.relname, a.attnum`);
   const byTable = new Map<string, TableInfo>();
   for (const r of rows) {
@@ -106,6 +91,7 @@ export async function describeTables(db: OpenedDatabase): Promise<TableInfo[]> {
         name: r.table,
         display: r.schema === 'public' ? r.table : key,
         sql: `${quoteIdent(r.schema)}.${quoteIdent(r.table)}`,
+        readable: r.readable,
         columns: [],
       };
       byTable.set(key, table);
@@ -113,6 +99,11 @@ export async function describeTables(db: OpenedDatabase): Promise<TableInfo[]> {
     table.columns.push({ name: r.column, type: r.type.toLowerCase(), notNull: r.not_null, primaryKey: r.pk, unique: r.uniq || r.pk });
   }
   return [...byTable.values()];
+}
+
+/** The tables this role may read (what discovery by name and shape looks at). */
+export async function describeTables(db: OpenedDatabase): Promise<TableInfo[]> {
+  return (await describeAllTables(db)).filter((t) => t.readable);
 }
 
 /** Finds a table named by the user (name or schema.name, case-insensitive); UsageError when absent. */
@@ -136,10 +127,6 @@ export function pickColumn(table: TableInfo, candidates: readonly string[], excl
     if (column) return column.name;
   }
   return undefined;
-}
-
-export function hasColumn(table: TableInfo, name: string): boolean {
-  return table.columns.some((c) => c.name === name);
 }
 
 /**
@@ -170,52 +157,4 @@ export function mappedColumn(table: TableInfo, role: string, mapping: Record<str
     });
   }
   return column.name;
-}
-
-/** Runs one statement on either driver; `?` placeholders (numbered for PostgreSQL). */
-export async function queryRows<T extends Record<string, unknown>>(db: OpenedDatabase, sql: string, params: unknown[] = []): Promise<T[]> {
-  if (db.kind === 'sqlite') return db.sqlite.prepare(sql).all(...params.map(sqliteParam)) as T[];
-  const { rows } = await db.pg.pool.query(numbered(sql), params);
-  return rows as T[];
-}
-
-/** `?` -> `$1`, `$2`, … (the SQL healfix builds never has a literal `?`). */
-export function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
-function sqliteParam(value: unknown): unknown {
-  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
-}
-
-/** A column selected so timestamps arrive as text on PostgreSQL (node-pg would read naive ones as local time). */
-export function selectText(db: OpenedDatabase, column: string, alias: string): string {
-  return db.kind === 'postgres' ? `${quoteIdent(column)}::text as ${quoteIdent(alias)}` : `${quoteIdent(column)} as ${quoteIdent(alias)}`;
-}
-
-/** The database's clock; `now` (tests) shifts both readings by the same amount. */
-export async function readClock(db: OpenedDatabase, now?: Date): Promise<DbClock> {
-  let nowMs: number;
-  let naiveNowMs: number;
-  if (db.kind === 'sqlite') {
-    const row = db.sqlite.prepare("select strftime('%Y-%m-%d %H:%M:%f', 'now') as now").get() as { now: string };
-    nowMs = naiveNowMs = parseDbTime(row.now)!.ms;
-  } else {
-    const { rows } = await db.pg.pool.query<{ now: string; local: string }>('select now()::text as now, localtimestamp::text as local');
-    nowMs = parseDbTime(rows[0]!.now)!.ms;
-    naiveNowMs = parseDbTime(rows[0]!.local)!.ms;
-  }
-  if (!now) return { nowMs, naiveNowMs };
-  return { nowMs: now.getTime(), naiveNowMs: now.getTime() + (naiveNowMs - nowMs) };
-}
-
-/** Runnable connection arguments for a nextCommand: the SQLite path (never a PostgreSQL password). */
-export function connectionArgs(db: OpenedDatabase): string {
-  if (db.kind !== 'sqlite') return '';
-  return ` --database-url ${shellQuote(`sqlite:${db.target.path}`)}`;
-}
-
-export function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 }

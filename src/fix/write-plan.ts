@@ -1,11 +1,14 @@
 /**
- * The one way healfix writes to an app database: a single short transaction (SQLite: BEGIN IMMEDIATE,
- * under the busy timeout; PostgreSQL: BEGIN under lock_timeout/statement_timeout), rolled back on any error.
+ * The one way temp-registrations and rate-limits write to an app database: a plan (steps shown to the
+ * user before anything changes) whose apply() runs in a single short transaction (SQLite: BEGIN
+ * IMMEDIATE, under the busy timeout; PostgreSQL: BEGIN under lock_timeout/statement_timeout), rolled
+ * back on any error. src/cli/apply-plan.ts shows, confirms and applies it.
  */
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent, withTransaction } from '../db/postgres.js';
 import { msFromNow, parseDbTime } from '../checks/db-time.js';
-import { numbered, readClock, selectText, type PurgeTarget } from '../checks/table-discovery.js';
+import { numbered, readClock, selectText } from '../db/query.js';
+import type { PurgeTarget } from '../checks/state-tables.js';
 
 export interface WriteSession {
   /** Runs a statement with `?` placeholders; returns the rows it changed. */
@@ -35,6 +38,14 @@ export async function inWriteTransaction<T>(db: OpenedDatabase, fn: (session: Wr
       all: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => (await client.query(numbered(sql), params)).rows as R[],
     }),
   );
+}
+
+/** What a write command will do, and the function that does it once confirmed. */
+export interface WritePlan {
+  action: string;
+  steps: PurgeStep[];
+  /** Runs the plan on a database opened for writing; returns rows changed per table. */
+  apply(db: OpenedDatabase): Promise<{ table: string; changed: number }[]>;
 }
 
 export interface PurgeStep {

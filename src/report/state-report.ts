@@ -1,4 +1,4 @@
-/** Shared pieces of the temp-registrations and rate-limits reporters. */
+/** What the temp-registrations and rate-limits reporters share: findings, plans, applied writes, the JSON document. */
 import type { Finding } from '../checks/types.js';
 import { maskEmail } from '../secrets.js';
 import { chalk } from './color.js';
@@ -32,10 +32,12 @@ export function renderFindings(findings: Finding[]): string {
 export interface PlanView {
   steps: { table: string; sql: string; rows: number }[];
   dryRun?: boolean;
+  /** Why there is nothing to do, when that needs saying ("erin@example.com is not locked"). */
+  note?: string;
 }
 
 export function renderPlan(plan: PlanView): string {
-  if (!plan.steps.length) return `${chalk.bold('Plan:')} nothing to change.\n`;
+  if (!plan.steps.length) return `${chalk.bold('Plan:')} nothing to change${plan.note ? ` (${plan.note})` : ''}.\n`;
   let out = `${chalk.bold('Plan')} (one transaction${plan.dryRun ? ', dry run: nothing will be changed' : ''}):\n`;
   out += renderTable(['table', 'rows', 'statement'], plan.steps.map((s) => [s.table, s.rows, s.sql]));
   return out;
@@ -54,14 +56,24 @@ export interface StateReportOptions {
   target?: { kind: string; source: string; display: string };
   plan?: PlanView;
   applied?: { table: string; changed: number }[];
+  /** After a write: what the re-read found ("erin@example.com is no longer locked"). */
+  verified?: { ok: boolean; message: string };
+  /** The document's ok, from the same value as the exit code; defaults to "no problems found". */
+  ok?: boolean;
 }
 
-/** The --json document of both state commands: ok when nothing is wrong or a confirmed write went through. */
+/** The line printed after a write, from the re-read. */
+export function renderVerified(v: { ok: boolean; message: string }): string {
+  return `${v.ok ? mark.ok('now:') : mark.error('now:')} ${v.message}\n`;
+}
+
+/** The --json document of both state commands; `ok` is the caller's (derived with the exit code). */
 export function stateJson(command: string, body: object, problems: number, options: StateReportOptions): string {
-  return jsonDocument(command, problems === 0 || Boolean(options.applied), {
+  return jsonDocument(command, options.ok ?? problems === 0, {
     ...(options.target ? { target: options.target } : {}),
     ...body,
     ...(options.plan ? { plan: options.plan } : {}),
     ...(options.applied ? { applied: options.applied } : {}),
+    ...(options.verified ? { verified: options.verified } : {}),
   });
 }

@@ -1,0 +1,59 @@
+/**
+ * django-allauth (pennersr/django-allauth allauth/account/models.py, app_settings.py). An unverified
+ * address is pending; confirmation rows exist only with ACCOUNT_EMAIL_CONFIRMATION_HMAC = False (the
+ * default True keeps none: then only the unverified addresses are visible).
+ */
+import type { StackKnowledge } from './types.js';
+
+const DAY = 86_400_000;
+
+export const djangoAllauth: StackKnowledge = {
+  id: 'django-allauth',
+  title: 'django-allauth',
+  kind: 'framework',
+  recognise: {
+    tables: [{ table: 'account_emailaddress', columns: ['user_id', 'email', 'verified', 'primary'] }],
+    probes: [{ method: 'GET', path: '/accounts/signup/', status: 200, body: /name="csrfmiddlewaretoken"/, means: 'serves allauth\'s signup form' }],
+  },
+  pending: {
+    tables: [
+      {
+        role: 'signup',
+        table: 'account_emailaddress',
+        key: 'id',
+        email: 'email',
+        pending: { column: 'verified', equals: false },
+        expires: { kind: 'never' },
+        rowsAreAccounts: true,
+        meaning: 'an address waits for confirmation while verified is false; the row belongs to an account (auth_user) and is never purged',
+      },
+      {
+        role: 'code',
+        table: 'account_emailconfirmation',
+        key: 'id',
+        identifier: 'email_address_id',
+        email: { via: 'account_emailaddress', localColumn: 'email_address_id', foreignColumn: 'id', emailColumn: 'email' },
+        created: 'created',
+        expires: {
+          kind: 'start-plus',
+          column: 'sent',
+          interval: { setting: 'ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS', defaultMs: 3 * DAY, where: 'settings.py' },
+        },
+        secret: { column: 'key', hashed: false },
+        rowsAreAccounts: false,
+        meaning: 'a confirmation link sent at `sent`, valid for ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS (default 3); a row never sent (sent is null) cannot be used',
+      },
+    ],
+    accounts: { table: 'auth_user', email: 'email' },
+  },
+  errors: [
+    {
+      id: 'confirmation-expired',
+      match: /This e-?mail confirmation link expired or is invalid/i,
+      title: 'The email confirmation link expired or is invalid',
+      cause: 'allauth accepts a confirmation link for ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS (default 3) after it was sent; an older link, one already used, or one whose address was removed is refused.',
+      fix: 'Ask for a new confirmation mail from the account\'s email page; lengthen ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS if users routinely confirm late.',
+      check: ['healfix temp-registrations --email {email}'],
+    },
+  ],
+};

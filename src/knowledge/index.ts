@@ -1,0 +1,13 @@
+/** Every stack healfix knows, as a plain list. Order: apps first, then frameworks. */
+import { devise } from './devise.js';
+import { djangoAllauth } from './django-allauth.js';
+import { djangoAxes } from './django-axes.js';
+import { django } from './django.js';
+import { healingSpace } from './healing-space.js';
+import { rails } from './rails.js';
+import { sana } from './sana.js';
+import type { StackKnowledge } from './types.js';
+
+export const STACKS: readonly StackKnowledge[] = [healingSpace, sana, django, djangoAllauth, djangoAxes, rails, devise];
+
+export type * from './types.js';

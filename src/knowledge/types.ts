@@ -1,0 +1,176 @@
+/**
+ * What healfix knows about one app or framework, as data (the model is knip's plugins: one declarative
+ * object per stack, a plain list, a core that walks it). Checks, explain and register-test read these
+ * objects; they never name an app themselves. Adding a stack = one file in this folder + its index line
+ * + tests of its rows through the pure rules in ./rules.ts.
+ */
+
+/** A condition on one row, judged by ./rules.ts without a database. */
+export type RowCondition =
+  | { column: string; isNull: true }
+  | { column: string; notNull: true }
+  /** Booleans compare loosely: 0/1, 't'/'f', 'true'/'false' (SQLite and PostgreSQL spell them differently). */
+  | { column: string; equals: string | number | boolean }
+  | { column: string; startsWith: string }
+  | { all: RowCondition[] }
+  | { any: RowCondition[] };
+
+/** A duration the app reads from its settings, with the framework's default. */
+export interface DurationSetting {
+  /** The setting's name as the app's configuration spells it (ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS). */
+  setting: string;
+  /** The framework's default in milliseconds; null = "never" (e.g. Devise confirm_within = nil). */
+  defaultMs: number | null;
+  /** Where the setting lives, for the hint ("settings.py", "config/initializers/devise.rb"). */
+  where: string;
+}
+
+/** A number the app reads from its settings (AXES_FAILURE_LIMIT = 3). */
+export interface NumberSetting {
+  setting: string;
+  default: number;
+  where: string;
+}
+
+/**
+ * When a row stops counting: a column holding the end, a start column plus an interval from a setting,
+ * or never. `epoch-ms` marks stores that keep the end as epoch milliseconds (rate-limiter-flexible).
+ */
+export type TimeBound =
+  | { kind: 'column'; column: string }
+  | { kind: 'start-plus'; column: string; interval: DurationSetting }
+  | { kind: 'never' };
+
+/** A table that must exist, with the columns that make it this stack's (not a lookalike). */
+export interface TableSignature {
+  /** Table name; schema-qualified when the stack uses one (`auth.one_time_tokens`). */
+  table: string;
+  columns: string[];
+}
+
+/** An HTTP request whose answer tells this stack apart (register-test runs these). */
+export interface HttpProbe {
+  method: 'GET';
+  path: string;
+  /** What the answer must show: a status and/or a body pattern. */
+  status?: number;
+  body?: RegExp;
+  /** What a match means ("answers a CSRF token as JSON"). */
+  means: string;
+}
+
+export interface Recognition {
+  /** Every listed table (with its columns) must be readable in the catalog. */
+  tables: TableSignature[];
+  probes?: HttpProbe[];
+}
+
+/** A signup flow: a builtin register-test profile or a flow file under flows/. */
+export interface SignupFlow {
+  profile: string;
+  file?: string;
+  description: string;
+}
+
+/**
+ * A table of pending signups or one-time codes. A row is "pending" when `pending` holds (every row when
+ * absent), "used" when `used` holds, "expired" when `expires` has passed.
+ */
+export interface PendingTable {
+  /** 'signup' rows wait for a verification; 'code' rows are one-time codes (OTP, link tokens). */
+  role: 'signup' | 'code';
+  table: string;
+  /** The row's key (never a secret; when the only key is a token, say so in `secret`). */
+  key: string;
+  /** The column holding the email, or how to reach it through another table. */
+  email?: string | { via: string; localColumn: string; foreignColumn: string; emailColumn: string };
+  /** For codes: which column says whom the code belongs to (a temp id, an email, a user id). */
+  identifier?: string;
+  created?: string;
+  pending?: RowCondition;
+  used?: RowCondition;
+  expires: TimeBound;
+  /** The code or link token: never read. `hashed` = stored as a hash: counts and ages only. */
+  secret?: { column: string; hashed: boolean };
+  /**
+   * True when these rows ARE accounts (Devise's users table, allauth's email addresses): never purged
+   * unless the user names them explicitly and the plan says how many accounts that deletes.
+   */
+  rowsAreAccounts: boolean;
+  /** What "pending", "expired" and "used" mean here, in a sentence, for the report. */
+  meaning: string;
+}
+
+export interface PendingKnowledge {
+  tables: PendingTable[];
+  /** The table holding accounts (never purged): table and its email column. */
+  accounts?: { table: string; email: string };
+}
+
+/**
+ * A limiter or lockout kept in a table. "Locked" = counter compared with the limit (`lockedAt` says
+ * whether a count equal to the limit is locked) and/or `locked` holds; it ends at `ends`.
+ */
+export interface LimiterTable {
+  role: 'limiter' | 'lockout';
+  table: string;
+  /** The columns that name who is limited (username, ip_address, email). */
+  keyColumns: string[];
+  /** The failure / hit counter. */
+  counter?: string;
+  limit?: NumberSetting;
+  /** 'at-or-above': locked when counter >= limit (axes, Devise); 'above': counter > limit. */
+  lockedAt: 'at-or-above' | 'above';
+  /** A row condition that means locked by itself (Devise: locked_at is set). */
+  locked?: RowCondition;
+  /** When the lock (or window) ends. */
+  ends: TimeBound;
+  /** The statement(s) that fully lift a lock on the rows of one key, as data. */
+  unlock: { kind: 'update'; set: Record<string, null | 0> } | { kind: 'delete' };
+  /** The HTTP status the app answers while locked. */
+  lockedStatus: number;
+  meaning: string;
+}
+
+/** Where a limiter keeps its state when it is not in a table (memory, Redis), and how to clear it. */
+export interface LimiterOutsideDatabase {
+  where: string;
+  clear: string;
+  lockedStatus: number;
+}
+
+export interface LimiterKnowledge {
+  tables: LimiterTable[];
+  outside?: LimiterOutsideDatabase[];
+}
+
+/**
+ * An error text the stack produces, with what it means and what to do. `refines` names the generic
+ * diagnosis it makes specific (its wording replaces the generic one when both match the same paste).
+ * `{wait}` (": wait N seconds" or nothing), `{waitText}`, `{Wait}`, `{limit}`, `{email}`, `{tempId}`, `{origin}` in the
+ * texts and commands are filled from what the paste says (src/explain/stack-errors.ts).
+ */
+export interface ErrorText {
+  id: string;
+  match: RegExp;
+  refines?: 'csrf-failed' | 'rate-limited' | 'pending-signup-missing' | 'verification-session-invalid' | 'registration-session-expired' | 'pending-signup-deleted' | 'duplicate-key' | 'duplicate-value';
+  httpStatus?: number;
+  title: string;
+  cause: string;
+  fix: string;
+  /** The healfix commands that check it live, most useful first. */
+  check: string[];
+}
+
+export interface StackKnowledge {
+  /** kebab-case: 'django-allauth', 'healing-space'. */
+  id: string;
+  title: string;
+  /** 'app': one application healfix was built against; 'framework': a library many apps share. */
+  kind: 'app' | 'framework';
+  recognise: Recognition;
+  signup?: SignupFlow[];
+  pending?: PendingKnowledge;
+  limiters?: LimiterKnowledge;
+  errors?: ErrorText[];
+}
