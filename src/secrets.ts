@@ -32,10 +32,13 @@ export function splitUserinfo(url: string): UrlUserinfo | undefined {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(url);
   if (!m) return undefined;
   const [, scheme, body] = m as unknown as [string, string, string];
-  const hostList = /^(?:\[[0-9a-f:.]*\]|[^\s@/?#[\]:,]*)(?::\d*)?(?:,(?:\[[0-9a-f:.]*\]|[^\s@/?#[\]:,]*)(?::\d*)?)*(?:[/?#]|$)/i;
-  for (let at = body.lastIndexOf('@'); at >= 0; at = body.lastIndexOf('@', at - 1)) {
+  const hostList = /^(?:\[[0-9a-f:.]*\]|[^\s@/?#[\]:,]*)(?::[^\s@/?#,]*)?(?:,(?:\[[0-9a-f:.]*\]|[^\s@/?#[\]:,]*)(?::[^\s@/?#,]*)?)*(?:[/?#]|$)/i;
+  const ats: number[] = [];
+  for (let at = body.lastIndexOf('@'); at >= 0; at = body.lastIndexOf('@', at - 1)) ats.push(at);
+  // The last `@` followed by something shaped like a host; failing that, simply the last `@`.
+  const at = ats.find((i) => hostList.test(body.slice(i + 1))) ?? ats[0];
+  if (at !== undefined) {
     const rest = body.slice(at + 1);
-    if (!hostList.test(rest)) continue;
     const userinfo = body.slice(0, at);
     const colon = userinfo.indexOf(':');
     return colon < 0
