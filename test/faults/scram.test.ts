@@ -19,7 +19,7 @@ describe.skipIf(Boolean(reason))(`SCRAM server${reason ? ` (skipped: ${reason})`
     home = mkdtempSync(join(tmpdir(), 'healfix-scram-home-'));
   });
   afterAll(async () => {
-    if (!process.env.KEEP) await cluster?.stop();
+    await cluster?.stop();
   });
 
   const noPasswordUrl = () => `postgres://postgres@127.0.0.1:${cluster.port}/postgres`;
