@@ -93,6 +93,8 @@ order by d.seq_schema collate "C", d.seq_name collate "C", d.table_schema collat
 export const FETCH_ROWS = 1000;
 
 export interface DiscoveryCursor {
+  /** The server-side cursor's name, unique per scan; undefined when the rows were read in one go (behind a pooler). */
+  readonly name?: string;
   /** Sequence-fed columns found (rows, before filters). */
   total: number;
   /** The next rows, up to fetchRows of them. */
@@ -154,6 +156,7 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
     return fallback!.splice(0, fetchRows);
   };
   return {
+    name: cursor,
     total,
     get exhausted() {
       return exhausted;

@@ -240,7 +240,8 @@ export async function withClient<T>(db: PostgresDatabase, fn: (client: pg.PoolCl
  */
 export async function cancelBackends(db: PostgresDatabase, pids: readonly number[]): Promise<void> {
   if (!pids.length) return;
-  const client = new pg.Client({ ...db.pool.options, application_name: 'healfix' } as pg.ClientConfig);
+  // pg-pool keeps the password non-enumerable: a spread of its options would drop it.
+  const client = new pg.Client({ ...db.pool.options, password: db.pool.options.password, application_name: 'healfix' } as pg.ClientConfig);
   client.on('error', () => {});
   try {
     await client.connect();
