@@ -18,6 +18,8 @@ export interface PostgresDatabase {
   pool: pg.Pool;
   /** Server facts read once at open. */
   serverVersionNum: number;
+  /** Behind a transaction pooler: limits set per transaction, and a backend pid names no session of ours for long. */
+  pooled?: boolean;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function openPostgres(target: PostgresTarget, options: OpenPostgres
     target,
     pool,
     serverVersionNum: Number(facts.v),
+    pooled: opened.perTransaction,
     close: () => pool.end(),
   };
 }
@@ -129,10 +132,15 @@ function limitEachTransaction(client: pg.PoolClient, limits: SessionLimits): voi
     const text = typeof config === 'string' ? config : String((config as { text?: unknown }).text ?? '');
     const head = text.trimStart().slice(0, 40).toLowerCase();
     if (/^(begin|start\s+transaction)\b/.test(head)) {
-      const result = await original(config, values);
+      // "begin; lock table …; select …" (one round trip): the limits go in before the statements after BEGIN,
+      // and the caller still gets one result per statement it sent.
+      const split = typeof config === 'string' && values === undefined ? /^(\s*(?:begin|start\s+transaction)[^;]*);([\s\S]*\S[\s\S]*)$/i.exec(config) : null;
+      const result = await original(split ? split[1] : config, split ? undefined : values);
       inTransaction = true;
       await original(setLocal);
-      return result;
+      if (!split) return result;
+      const rest = await original(split[2]);
+      return [result, ...(Array.isArray(rest) ? rest : [rest])] as unknown as pg.QueryResult;
     }
     if (/^(commit|end|abort|rollback)\b/.test(head) && !/^rollback\s+(to|and\s+chain)\b/.test(head)) {
       inTransaction = false;
@@ -239,7 +247,8 @@ export async function withClient<T>(db: PostgresDatabase, fn: (client: pg.PoolCl
  * be busy). Any role may cancel its own backends. Best effort: a failure here changes nothing.
  */
 export async function cancelBackends(db: PostgresDatabase, pids: readonly number[]): Promise<void> {
-  if (!pids.length) return;
+  // Behind a transaction pooler that pid may be serving another client's transaction by now.
+  if (!pids.length || db.pooled) return;
   // pg-pool keeps the password non-enumerable: a spread of its options would drop it.
   const client = new pg.Client({ ...db.pool.options, password: db.pool.options.password, application_name: 'healfix' } as pg.ClientConfig);
   client.on('error', () => {});

@@ -77,6 +77,27 @@ describe.skipIf(Boolean(reason))(`PgBouncer in transaction mode${reason ? ` (ski
     expect(Number(rows[0]!.v)).toBeLessThan(40);
   });
 
+  it('lock_timeout holds for the repair itself: a writer in flight makes the fix give up in seconds', async () => {
+    // The scan reads t4 (ACCESS SHARE passes an open insert); the repair's SHARE ROW EXCLUSIVE lock does not.
+    await cluster.query('insert into t4 (id) select generate_series(1, 40)', [], 'app');
+    const writer = new pg.Client({ connectionString: cluster.url('app') });
+    await writer.connect();
+    try {
+      await writer.query('begin; insert into t4 (id) values (1000)');
+      const started = Date.now();
+      const r = await runCli(['sequences', '-d', bouncer.url('app'), '--fix', '--yes', '--lock-timeout', '500ms', '--table', 't4'], { timeoutMs: 60_000 });
+      expect(r.code, 'healfix did not end').not.toBeNull();
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(r.stdout).toMatch(/t4_id_seq .* lock-timeout/);
+      expect(r.stdout).toContain('a lock on its tables was not granted within lock_timeout');
+    } finally {
+      await writer.query('rollback').catch(() => {});
+      await writer.end();
+    }
+    const { rows } = await cluster.query<{ v: string }>('select last_value::text as v from t4_id_seq', [], 'app');
+    expect(Number(rows[0]!.v)).toBeLessThan(40);
+  });
+
   it('statement_timeout holds behind the pooler on every transaction', async () => {
     // A probe through healfix's own pool: SHOW inside the transaction healfix opens reports its limit.
     const { openPostgres, withTransaction } = await import('../../src/db/postgres.js');
