@@ -117,4 +117,21 @@ describe.skipIf(Boolean(reason))(`PgBouncer in transaction mode${reason ? ` (ski
       await db.close();
     }
   });
+
+  it('a pooler that accepts and silently drops the parameters (ignore_startup_parameters) is caught too', async () => {
+    const dropping = await startPgBouncer(cluster, { ignoreStartupParameters: ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout'] });
+    const { openPostgres } = await import('../../src/db/postgres.js');
+    const { fromUrl } = await import('../../src/db/target.js');
+    const target = fromUrl(dropping.url('app'), '--database-url');
+    if (target.kind !== 'postgres') throw new Error('expected a PostgreSQL target');
+    const db = await openPostgres(target, { statementTimeoutMs: 2345, lockTimeoutMs: 678 });
+    try {
+      expect(db.pooled).toBe(true);
+      const { rows } = await db.pool.query<{ s: string; l: string }>("select current_setting('statement_timeout') as s, current_setting('lock_timeout') as l");
+      expect(rows[0]).toEqual({ s: '2345ms', l: '678ms' });
+    } finally {
+      await db.close();
+      await dropping.stop();
+    }
+  });
 });

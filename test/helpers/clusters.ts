@@ -167,7 +167,7 @@ export interface Bouncer {
  * PgBouncer in transaction mode in front of a cluster, with its default startup-parameter handling
  * (no ignore_startup_parameters): what most production poolers run.
  */
-export async function startPgBouncer(cluster: Cluster, options: { poolSize?: number } = {}): Promise<Bouncer> {
+export async function startPgBouncer(cluster: Cluster, options: { poolSize?: number; ignoreStartupParameters?: string[] } = {}): Promise<Bouncer> {
   const dir = ownedDir('healfix-pgbouncer-');
   const port = await freePort();
   ownFile(join(dir, 'users.txt'), '"postgres" ""\n');
@@ -184,6 +184,7 @@ export async function startPgBouncer(cluster: Cluster, options: { poolSize?: num
       `auth_file = ${join(dir, 'users.txt')}`,
       'pool_mode = transaction',
       `default_pool_size = ${options.poolSize ?? 4}`,
+      ...(options.ignoreStartupParameters ? [`ignore_startup_parameters = ${options.ignoreStartupParameters.join(',')}`] : []),
       'max_client_conn = 100',
       `logfile = ${join(dir, 'log')}`,
       `pidfile = ${join(dir, 'pid')}`,
