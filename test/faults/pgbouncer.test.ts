@@ -39,6 +39,15 @@ describe.skipIf(Boolean(reason))(`PgBouncer in transaction mode${reason ? ` (ski
     }
   });
 
+  it('doctor, temp-registrations and rate-limits report through the pooler instead of a connection error', async () => {
+    for (const command of ['doctor', 'temp-registrations', 'rate-limits']) {
+      const r = await runCli([command, '-d', bouncer.url('app'), '--json'], { timeoutMs: 60_000 });
+      const doc = JSON.parse(r.stdout);
+      expect(doc.error, `${command}: ${r.stderr}`).toBeUndefined();
+      expect(r.stderr, command).not.toMatch(/cannot connect|timed out|internal error/);
+    }
+  });
+
   it('two scans at once through the same pooler both count exactly', async () => {
     const both = await Promise.all([0, 1].map(() => runCli(['sequences', '-d', bouncer.url('app'), '--json'], { timeoutMs: 60_000 })));
     for (const r of both) {
