@@ -6,6 +6,8 @@
  */
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent, withTransaction } from '../db/postgres.js';
+import { isSqliteReadOnly, readOnlySqlite } from '../db/writable.js';
+export { assertWritable } from '../db/writable.js';
 import { msFromNow, parseDbTime } from '../checks/db-time.js';
 import { numbered, readClock, selectText } from '../db/query.js';
 import type { PurgeTarget } from '../checks/state-tables.js';
@@ -19,7 +21,11 @@ export interface WriteSession {
 export async function inWriteTransaction<T>(db: OpenedDatabase, fn: (session: WriteSession) => Promise<T>): Promise<T> {
   if (db.kind === 'sqlite') {
     const sqlite = db.sqlite;
-    sqlite.exec('begin immediate');
+    try {
+      sqlite.exec('begin immediate');
+    } catch (error) {
+      throw isSqliteReadOnly(error) ? readOnlySqlite(db.target.path, (error as Error).message) : error;
+    }
     try {
       const result = await fn({
         run: async (sql, params = []) => sqlite.prepare(sql).run(...params).changes,
@@ -29,7 +35,7 @@ export async function inWriteTransaction<T>(db: OpenedDatabase, fn: (session: Wr
       return result;
     } catch (error) {
       if (sqlite.inTransaction) sqlite.exec('rollback');
-      throw error;
+      throw isSqliteReadOnly(error) ? readOnlySqlite(db.target.path, (error as Error).message) : error;
     }
   }
   return withTransaction(db.pg, (client) =>

@@ -46,7 +46,7 @@ export function registerRateLimits(program: Command): void {
       const { reportRateLimits } = await import('../../report/rate-limits.js');
       const { writeStdout } = await import('../../report/io.js');
       const options = { table: flags.table, columns: flags.columns, limit, lockoutThreshold };
-      let db = await openFromFlags(flags);
+      let db = await openFromFlags(flags, { intendsWrite: actions > 0 && !flags.dryRun });
       const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
       const report = { write: writeStdout, json: flags.json, maskEmails: flags.maskEmails, target };
       try {

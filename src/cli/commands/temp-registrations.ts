@@ -41,7 +41,7 @@ export function registerTempRegistrations(program: Command): void {
       const { startProgress } = await import('../spinner.js');
       const options = { table: flags.table, otpTable: flags.otpTable, columns: flags.columns, email: flags.email };
       const progress = await startProgress('reading pending signups', { json: flags.json });
-      let db = await openFromFlags(flags);
+      let db = await openFromFlags(flags, { intendsWrite: Boolean(flags.purgeExpired && !flags.dryRun) });
       const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
       const report = { write: writeStdout, json: flags.json, maskEmails: flags.maskEmails, target };
       try {
