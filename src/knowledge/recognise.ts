@@ -48,6 +48,7 @@ export function pendingColumns(spec: PendingTable): string[] {
     spec.key,
     ...(typeof spec.email === 'string' ? [spec.email] : spec.email ? [spec.email.localColumn] : []),
     ...(spec.identifier ? [spec.identifier] : []),
+    ...(spec.type ? [spec.type] : []),
     ...(spec.created ? [spec.created] : []),
     ...conditionColumns(spec.pending),
     ...conditionColumns(spec.used),

@@ -31,7 +31,7 @@ export const sana: StackKnowledge = {
         key: 'otp_id',
         identifier: 'identifier',
         created: 'created_at',
-        pending: { column: 'otp_type', equals: 'signup' },
+        type: 'otp_type',
         used: { column: 'is_used', equals: true },
         expires: { kind: 'column', column: 'expires_at' },
         secret: { column: 'otp_code', hashed: false },

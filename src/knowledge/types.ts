@@ -86,6 +86,8 @@ export interface PendingTable {
   email?: string | { via: string; localColumn: string; foreignColumn: string; emailColumn: string };
   /** For codes: which column says whom the code belongs to (a temp id, an email, a user id). */
   identifier?: string;
+  /** For codes: which column says what the code is for ('signup', 'login'). */
+  type?: string;
   created?: string;
   pending?: RowCondition;
   used?: RowCondition;
