@@ -63,7 +63,7 @@ export function tempRegistrationFindings(input: FindingInput): Finding[] {
       check: 'temp-registrations',
       severity: 'error',
       title: `${rows.length} pending signups for ${email}`,
-      detail: 'Concurrent signups for one email each created a pending row; the browser keeps only the last temp id, so verifying another one fails ("No temp_registration found").',
+      detail: 'Concurrent signups for one email each created a pending row; the browser keeps only the last temp id, so verifying another one fails: the app finds no pending row for that session.',
       hint: 'Make the email unique in the pending table and reuse the existing row on a repeated signup.',
       nextCommand: traceCmd(rows[0]!.email),
       subject: email,
@@ -71,7 +71,7 @@ export function tempRegistrationFindings(input: FindingInput): Finding[] {
     });
   }
 
-  // More than one live signup code per email (the SANA race signature).
+  // More than one live signup code per email: the concurrent-signup race.
   const liveByEmail = groupBy(otps.filter((o) => o.live && o.link !== 'other' && o.email), (o) => o.email!.toLowerCase());
   for (const [email, rows] of liveByEmail) {
     if (rows.length < 2) continue;
@@ -80,7 +80,7 @@ export function tempRegistrationFindings(input: FindingInput): Finding[] {
       check: 'temp-registrations',
       severity: 'error',
       title: `${rows.length} live signup codes for ${email}${orphans ? ` (${orphans} pointing at deleted temp ids)` : ''}`,
-      detail: 'Several signups for one email ran at once: each sent a code, only one pending row survived, and every client but one fails verification ("Invalid verification session"). This is the signature of the concurrent-signup race.',
+      detail: 'Several signups for one email ran at once: each sent a code, only one pending row survived, and every client but one fails verification (its session points at a pending row that is gone). This is the signature of the concurrent-signup race.',
       hint: 'Deduplicate signups per email across processes (a unique row per email, reused), not only in process memory.',
       nextCommand: traceCmd(email),
       subject: email,
@@ -97,9 +97,9 @@ export function tempRegistrationFindings(input: FindingInput): Finding[] {
       check: 'temp-registrations',
       severity: live.length ? 'error' : 'warn',
       title: `${orphanOtps.length} one-time codes point at temp ids with no pending signup${live.length ? ` (${live.length} still live)` : ''}`,
-      detail: 'The pending row these codes belong to was overwritten or deleted (a concurrent signup, an expiry trigger); whoever holds such a code gets "Invalid verification session" and the server logs "No temp_registration found for temp_id".',
+      detail: 'The pending row these codes belong to was overwritten or deleted (a concurrent signup, an expiry trigger); whoever holds such a code fails verification, because the app finds no pending row for the temp id in their session.',
       hint: live.length ? 'Those users must start signup again; fix the race or the clock that deletes their rows.' : 'They are expired: purge them.',
-      nextCommand: live.length === 0 ? purgeCmd : attributed ? traceCmd(attributed) : `healfix explain ${shellQuote(`No temp_registration found for temp_id: ${orphanOtps[0]!.identifier}`)}`,
+      nextCommand: live.length === 0 ? purgeCmd : attributed ? traceCmd(attributed) : cmd(' --json'),
       subject: otpTable!.display,
       data: { rows: orphanOtps.length, live: live.length, identifiers: orphanOtps.slice(0, 20).map((o) => o.identifier) },
     });
