@@ -23,6 +23,8 @@ export interface DurationSetting {
   defaultMs: number | null;
   /** Where the setting lives, for the hint ("settings.py", "config/initializers/devise.rb"). */
   where: string;
+  /** What a bare number means in the app's own configuration (allauth: days; axes: hours); absent: give a unit. */
+  unitMs?: number;
 }
 
 /** A number the app reads from its settings (AXES_FAILURE_LIMIT = 3). */

@@ -124,3 +124,18 @@ describe('recognition by catalog signature', () => {
     }
   });
 });
+
+describe('--setting NAME=VALUE', async () => {
+  const { parseSettings } = await import('../../src/knowledge/settings.js');
+  it("reads numbers, durations in the app's own unit or with a unit, and never", () => {
+    expect(parseSettings(['AXES_FAILURE_LIMIT=5', 'ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS=7', 'AXES_COOLOFF_TIME=2', 'unlock_in=30min', 'confirm_within=never', 'maximum_attempts=3'])).toEqual({
+      AXES_FAILURE_LIMIT: 5, ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS: 7 * DAY, AXES_COOLOFF_TIME: 2 * HOUR, unlock_in: 30 * MIN, confirm_within: null, maximum_attempts: 3,
+    });
+  });
+  it('refuses unknown names, bare numbers without a known unit, and junk', () => {
+    expect(() => parseSettings(['AXES_FAILURE_LIMT=5'])).toThrow(/unknown setting "AXES_FAILURE_LIMT"/);
+    expect(() => parseSettings(['unlock_in=2'])).toThrow(/must be a duration/);
+    expect(() => parseSettings(['AXES_FAILURE_LIMIT=lots'])).toThrow(/whole number/);
+    expect(() => parseSettings(['nonsense'])).toThrow(/NAME=VALUE/);
+  });
+});
