@@ -1,4 +1,4 @@
-import type { LiveCheck } from '../checks/explain-live.js';
+import type { LiveCheck } from '../explain/live.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import type { ExplainResult } from '../explain/types.js';
 import { chalk } from './color.js';
