@@ -156,7 +156,7 @@ export function lockoutSettings(spec: LimiterTable, options: Pick<RateLimitsOpti
 export function lockoutSelect(db: OpenedDatabase, spec: LimiterTable, types: Record<string, string>): string {
   const columns = new Set<string>([...spec.keyColumns, ...(spec.counter ? [spec.counter] : []), ...(spec.ends.kind !== 'never' ? [spec.ends.column] : []), ...conditionColumns(spec.locked)]);
   return [...columns].map((c) => {
-    if (c === spec.counter) return quoteIdent(c);
+    if (c === spec.counter) return spec.counterPattern ? selectText(db, c, c) : quoteIdent(c);
     if (spec.keyColumns.includes(c)) return `${keyText(db, c, types[c])} as ${quoteIdent(c)}`;
     return selectText(db, c, c);
   }).join(', ');
@@ -181,7 +181,9 @@ async function readLockout(db: OpenedDatabase, l: LockoutTable, clock: Awaited<R
   const types = Object.fromEntries(l.table.columns.map((c) => [c.name, c.type]));
   result.writeTargets.lockout = { table: l.table.display, sqlTable: l.table.sql, spec, settings, types };
   // Only rows that can be locked or near it: a failure counted, or a lock column set.
-  const where = [spec.counter ? `${quoteIdent(spec.counter)} > 0` : '', ...conditionColumns(spec.locked).map((c) => `${quoteIdent(c)} is not null`)].filter(Boolean).join(' or ');
+  // (A counter stored as text, or an end kept in companion rows, needs every row.)
+  const numericCounter = spec.counter && !spec.counterPattern && spec.ends.kind !== 'companion-row';
+  const where = numericCounter ? [`${quoteIdent(spec.counter!)} > 0`, ...conditionColumns(spec.locked).map((c) => `${quoteIdent(c)} is not null`)].join(' or ') : '';
   const rows = await queryRows(db, `select ${lockoutSelect(db, spec, types)} from ${l.table.sql}${where ? ` where ${where}` : ''} limit ${ROW_CAP}`);
   const judged = judgeLockouts(spec, rows, clock, settings);
   result.lockout = {

@@ -77,12 +77,17 @@ export function discoverTempRegistrationTables(
   const stacks = recogniseStacks(all);
   const out: TempRegistrationTables = { unreadable: [], stacks };
   const named = Boolean(options.table || options.otpTable || Object.keys(mapping).length);
-  if (!named) fromKnowledge(stacks, all, options.settings ?? {}, out);
+  if (!named) fromKnowledge(stacks, all, db, options.settings ?? {}, out);
   if (!out.pending && !out.code) fromShape(tables, all, db, options, mapping, out);
   return out;
 }
 
-function fromKnowledge(stacks: RecognisedStack[], all: TableInfo[], settings: Settings, out: TempRegistrationTables): void {
+/** The row's physical id, for tables without a single-column key. */
+function physicalKey(db: OpenedDatabase): string {
+  return db.kind === 'sqlite' ? 'rowid' : 'ctid';
+}
+
+function fromKnowledge(stacks: RecognisedStack[], all: TableInfo[], db: OpenedDatabase, settings: Settings, out: TempRegistrationTables): void {
   for (const s of stacks) {
     for (const { spec, table } of s.pending) {
       const info = table as TableInfo;
@@ -94,12 +99,12 @@ function fromKnowledge(stacks: RecognisedStack[], all: TableInfo[], settings: Se
       const expiry = expiryOf(spec, settings);
       if (spec.role === 'signup' && !out.pending && typeof spec.email === 'string') {
         out.pending = {
-          table: info, key: spec.key, email: spec.email, ...expiry, rowsAreAccounts: spec.rowsAreAccounts, reason, stack: s.stack.id,
+          table: info, key: spec.key ?? physicalKey(db), email: spec.email, ...expiry, rowsAreAccounts: spec.rowsAreAccounts, reason, stack: s.stack.id,
           ...(spec.created ? { created: spec.created } : {}), ...(spec.pending ? { filter: spec.pending } : {}),
         };
       } else if (spec.role === 'code' && !out.code && spec.identifier) {
         out.code = {
-          table: info, key: spec.key, identifier: spec.identifier, ...expiry, reason, stack: s.stack.id,
+          table: info, key: spec.key ?? physicalKey(db), identifier: spec.identifier, ...expiry, reason, stack: s.stack.id,
           ...(spec.type ? { type: spec.type } : {}), ...(spec.used ? { used: spec.used } : {}),
           ...(spec.created ? { created: spec.created } : {}), ...(spec.secret ? { code: spec.secret.column } : {}),
         };
@@ -115,6 +120,8 @@ function fromKnowledge(stacks: RecognisedStack[], all: TableInfo[], settings: Se
 function expiryOf(spec: PendingTable, settings: Settings): { expires?: string; expiresPlusMs?: number } {
   if (spec.expires.kind === 'never') return {};
   if (spec.expires.kind === 'column') return { expires: spec.expires.column };
+  // Companion rows are a limiter's way of keeping an end; pending tables do not use them.
+  if (spec.expires.kind === 'companion-row') return {};
   const interval = durationMs(spec.expires.interval, settings);
   return interval === null ? {} : { expires: spec.expires.column, expiresPlusMs: interval };
 }
@@ -141,7 +148,7 @@ function fromShape(tables: TableInfo[], all: TableInfo[], db: OpenedDatabase, op
     const expires = mappedColumn(pendingTable, 'expires', mapping) ?? pickColumn(pendingTable, EXPIRES);
     if (!email) throw usage(`table ${pendingTable.display} has no email column healfix recognises`, pendingTable, 'email=COLUMN');
     out.pending = {
-      table: pendingTable, key: id ?? (db.kind === 'sqlite' ? 'rowid' : 'ctid'), email, rowsAreAccounts: false,
+      table: pendingTable, key: id ?? physicalKey(db), email, rowsAreAccounts: false,
       ...(created ? { created } : {}), ...(expires ? { expires } : {}),
       reason: options.table ? 'named with --table' : PENDING_NAME.test(pendingTable.name) ? `its name looks like a pending-signup table and it has an email column (${email})` : `its shape: ${email}, ${id}, ${expires}`,
     };
@@ -156,7 +163,7 @@ function fromShape(tables: TableInfo[], all: TableInfo[], db: OpenedDatabase, op
     const code = pickColumn(otpTable, OTP_CODE, [identifier]);
     if (!identifier) throw usage(`table ${otpTable.display} has no identifier column healfix recognises`, otpTable, 'otp.identifier=COLUMN');
     out.code = {
-      table: otpTable, key: id ?? (db.kind === 'sqlite' ? 'rowid' : 'ctid'), identifier,
+      table: otpTable, key: id ?? physicalKey(db), identifier,
       ...(type ? { type } : {}), ...(used ? { used: { column: used, equals: true } } : {}),
       ...(created ? { created } : {}), ...(expires ? { expires } : {}), ...(code ? { code } : {}),
       reason: options.otpTable ? 'named with --otp-table' : `its name looks like a one-time-code table and it has ${identifier}${expires ? ` and ${expires}` : ''}${code ? ` (codes in ${code} are never read)` : ''}`,

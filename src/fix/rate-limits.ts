@@ -47,14 +47,22 @@ export interface AccountLockState {
   atThreshold: number;
 }
 
+/** Rows of one account: any key column equal to it, and its companion row (`<key>:timer`) when there is one. */
 function accountWhere(db: OpenedDatabase, spec: LimiterTable, types: Record<string, string>): string {
   const parts = spec.keyColumns.map((c) => `lower(${keyText(db, c, types[c])}) = lower(?)`);
+  if (spec.ends.kind === 'companion-row') parts.push(`${keyText(db, spec.keyColumns[0]!, types[spec.keyColumns[0]!])} = ?`);
   return parts.length === 1 ? parts[0]! : `(${parts.join(' or ')})`;
+}
+
+function accountParams(spec: LimiterTable, account: string): string[] {
+  const params = spec.keyColumns.map(() => account);
+  if (spec.ends.kind === 'companion-row') params.push(`${account}${spec.ends.keySuffix}`);
+  return params;
 }
 
 export async function readAccountLock(db: OpenedDatabase, result: RateLimitsResult, account: string, now?: Date): Promise<AccountLockState> {
   const target = requireLockout(result);
-  const params = target.spec.keyColumns.map(() => account);
+  const params = accountParams(target.spec, account);
   const rows = await queryRows(db, `select ${lockoutSelect(db, target.spec, target.types)} from ${target.sqlTable} where ${accountWhere(db, target.spec, target.types)}`, params);
   const judged = judgeLockouts(target.spec, rows, await readClock(db, now), target.settings);
   return { rows: rows.length, locked: judged.locked.length, atThreshold: judged.atThreshold.length };
@@ -77,11 +85,12 @@ export async function planUnlock(db: OpenedDatabase, result: RateLimitsResult, a
   const state = await readAccountLock(db, result, account);
   if (state.rows === 0) throw new UsageError(`--unlock: no account "${account}" in ${target.table} (matched on ${spec.keyColumns.join(' or ')})`);
   const where = accountWhere(db, spec, target.types);
-  const params = spec.keyColumns.map(() => account);
+  const params = accountParams(spec, account);
   const sql = spec.unlock.kind === 'delete'
     ? `delete from ${target.sqlTable} where ${where}`
     : `update ${target.sqlTable} set ${Object.entries(spec.unlock.set).map(([c, v]) => `${quoteIdent(c)} = ${v === null ? 'null' : v}`).join(', ')} where ${where}`;
-  const shown = sql.replace(/\?/g, `'${account.replace(/'/g, "''")}'`);
+  let i = 0;
+  const shown = sql.replace(/\?/g, () => `'${params[i++]!.replace(/'/g, "''")}'`);
   const needed = state.locked + state.atThreshold > 0;
   return {
     action: 'unlock',

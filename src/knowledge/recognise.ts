@@ -45,7 +45,7 @@ function boundColumns(b: TimeBound): string[] {
 
 export function pendingColumns(spec: PendingTable): string[] {
   return [
-    spec.key,
+    ...(spec.key ? [spec.key] : []),
     ...(typeof spec.email === 'string' ? [spec.email] : spec.email ? [spec.email.localColumn] : []),
     ...(spec.identifier ? [spec.identifier] : []),
     ...(spec.type ? [spec.type] : []),

@@ -41,6 +41,11 @@ export interface NumberSetting {
 export type TimeBound =
   | { kind: 'column'; column: string }
   | { kind: 'start-plus'; column: string; interval: DurationSetting }
+  /**
+   * The end is kept in a companion row of the same table, under this row's key + `keySuffix`, in
+   * `column` (Laravel's cache limiter: `<key>:timer` holds the epoch second the key frees up).
+   */
+  | { kind: 'companion-row'; keySuffix: string; column: string; /** Group 1 is the value (PHP's `i:1732800000;`). */ pattern?: RegExp }
   | { kind: 'never' };
 
 /** A table that must exist, with the columns that make it this stack's (not a lookalike). */
@@ -82,8 +87,12 @@ export interface PendingTable {
   /** 'signup' rows wait for a verification; 'code' rows are one-time codes (OTP, link tokens). */
   role: 'signup' | 'code';
   table: string;
-  /** The row's key (never a secret; when the only key is a token, say so in `secret`). */
-  key: string;
+  /**
+   * The column that identifies one row (never a secret). Absent when no single column does (Auth.js'
+   * verification_token has the key (identifier, token)): the row's physical id (ctid / rowid) is used,
+   * so a purge never deletes a live row that shares an identifier with an expired one.
+   */
+  key?: string;
   /** The column holding the email, or how to reach it through another table. */
   email?: string | { via: string; localColumn: string; foreignColumn: string; emailColumn: string };
   /** For codes: which column says whom the code belongs to (a temp id, an email, a user id). */
@@ -122,6 +131,8 @@ export interface LimiterTable {
   keyColumns: string[];
   /** The failure / hit counter. */
   counter?: string;
+  /** How to read the counter when it is not a bare number: group 1 is the count (Laravel: PHP-serialized `i:5;`). */
+  counterPattern?: RegExp;
   limit?: NumberSetting;
   /** 'at-or-above': locked when counter >= limit (axes, Devise); 'above': counter > limit. */
   lockedAt: 'at-or-above' | 'above';

@@ -37,9 +37,21 @@ insert into axes_accessattempt (user_agent, ip_address, username, http_accept, p
   ('curl', '127.0.0.1', 'bob', '*/*', '/accounts/login/', now() - interval '1 minute', '', '', 2);
 `;
 
+// laravel/laravel database/migrations: 0001_01_01_000000_create_users_table, 0001_01_01_000001_create_cache_table
+const LARAVEL = `
+create table migrations (id serial primary key, migration varchar(255) not null, batch integer not null);
+create table users (id bigserial primary key, name varchar(255) not null, email varchar(255) not null unique, email_verified_at timestamp, password varchar(255) not null, remember_token varchar(100), created_at timestamp, updated_at timestamp);
+create table cache (key varchar(255) primary key, value text not null, expiration integer not null);
+insert into cache (key, value, expiration) values
+  ('laravel_cache_login|127.0.0.1', 'i:5;', extract(epoch from now())::int + 60),
+  ('laravel_cache_login|127.0.0.1:timer', 'i:' || (extract(epoch from now())::int + 45) || ';', extract(epoch from now())::int + 60),
+  ('laravel_cache_config', 's:3:"abc";', extract(epoch from now())::int + 600);
+`;
+
 describeDb('rate-limits with a recognised stack', () => {
   let devise: TestDatabase;
   let axes: TestDatabase;
+  let laravelDb: TestDatabase;
   const role = `healfix_rl_${process.pid}`;
   const opened: OpenedDatabase[] = [];
   const open = async (url: string) => {
@@ -48,14 +60,14 @@ describeDb('rate-limits with a recognised stack', () => {
     return db;
   };
   beforeAll(async () => {
-    [devise, axes] = await Promise.all([createTestDatabase('rl_devise'), createTestDatabase('rl_axes')]);
-    await Promise.all([devise.query(DEVISE), axes.query(AXES)]);
+    [devise, axes, laravelDb] = await Promise.all([createTestDatabase('rl_devise'), createTestDatabase('rl_axes'), createTestDatabase('rl_laravel')]);
+    await Promise.all([devise.query(DEVISE), axes.query(AXES), laravelDb.query(LARAVEL)]);
     await axes.query(`create role ${role} login password 'rl-reader-pw'`);
     await axes.query(`grant select on django_migrations to ${role}`);
   });
   afterAll(async () => {
     await Promise.all(opened.map((d) => d.close()));
-    await Promise.all([devise.drop(), axes.drop()]);
+    await Promise.all([devise.drop(), axes.drop(), laravelDb.drop()]);
     const { default: pg } = await import('pg');
     const admin = new pg.Client({ connectionString: devise.url });
     await admin.connect().then(() => admin.query(`drop role if exists ${role}`)).catch(() => {}).finally(() => admin.end());
@@ -107,6 +119,18 @@ describeDb('rate-limits with a recognised stack', () => {
     expect(plan.steps[0]!.sql).toBe(`delete from "public"."axes_accessattempt" where (lower("username"::text) = lower('ann') or lower(host("ip_address")) = lower('ann'))`);
     expect(await plan.apply(db)).toEqual([{ table: 'axes_accessattempt', changed: 1 }]);
     expect((await axes.query('select username from axes_accessattempt')).rows).toEqual([{ username: 'bob' }]);
+  });
+
+  it("Laravel's cache limiter: the key is locked until its :timer row, and --unlock deletes both rows", async () => {
+    const db = await open(laravelDb.url);
+    const result = await inspectRateLimits(db);
+    expect(result.lockout).toMatchObject({ table: 'cache', stack: 'laravel', threshold: 5, lockedStatus: 429 });
+    expect(result.lockout!.locked.map((a) => a.account)).toEqual(['laravel_cache_login|127.0.0.1']);
+    expect(result.lockout!.locked[0]!.secondsUntilUnlock).toBeGreaterThan(40);
+    const plan = await planUnlock(db, result, 'laravel_cache_login|127.0.0.1');
+    expect(plan.steps[0]).toMatchObject({ rows: 2 });
+    expect(await plan.apply(db)).toEqual([{ table: 'cache', changed: 2 }]);
+    expect((await laravelDb.query('select key from cache')).rows).toEqual([{ key: 'laravel_cache_config' }]);
   });
 
   it('a lockout table this role may not read is an error with a GRANT hint, never "limits in memory"', async () => {
