@@ -10,6 +10,7 @@ import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent } from '../db/postgres.js';
 import { keyText, queryRows, readClock, selectText } from '../db/query.js';
 import type { Settings } from '../knowledge/rules.js';
+import { settingFlags } from '../knowledge/settings.js';
 import type { LimiterTable } from '../knowledge/types.js';
 import { connectionArgs, shellQuote } from './next-command.js';
 import { discoverRateLimitTables, THRESHOLD_SETTING, type LockoutTable, type WindowTable } from './rate-limits-discover.js';
@@ -97,7 +98,7 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
   const clock = await readClock(db, options.now);
   const found = discoverRateLimitTables(all, db, options, mapping);
   const args = connectionArgs(db);
-  const cmd = (rest: string) => `healfix rate-limits${rest}${args}${options.table ? ` --table ${shellQuote(options.table)}` : ''}${typeof options.columns === 'string' && options.columns ? ` --columns ${shellQuote(options.columns)}` : ''}`;
+  const cmd = (rest: string) => `healfix rate-limits${rest}${args}${options.table ? ` --table ${shellQuote(options.table)}` : ''}${typeof options.columns === 'string' && options.columns ? ` --columns ${shellQuote(options.columns)}` : ''}${settingFlags(options.settings)}`;
   const result: RateLimitsResult = {
     tables: [], inMemoryOnly: !found.window, findings: [], purgeTargets: [], writeTargets: {},
     stacks: found.stacks.map((s) => ({ id: s.stack.id, title: s.stack.title, evidence: s.evidence })),

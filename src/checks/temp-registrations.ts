@@ -9,6 +9,7 @@ import { describeAllTables, parseColumnMapping } from '../db/catalog.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { readClock } from '../db/query.js';
 import type { Settings } from '../knowledge/rules.js';
+import { settingFlags } from '../knowledge/settings.js';
 import { maskCode } from '../secrets.js';
 import { showTime } from './db-time.js';
 import { connectionArgs, shellQuote } from './next-command.js';
@@ -168,7 +169,7 @@ export async function inspectTempRegistrations(db: OpenedDatabase, options: Temp
   }
 
   const args = connectionArgs(db);
-  const cmd = (rest: string) => `healfix temp-registrations${rest}${args}${options.table ? ` --table ${shellQuote(options.table)}` : ''}${options.otpTable ? ` --otp-table ${shellQuote(options.otpTable)}` : ''}${typeof options.columns === 'string' && options.columns ? ` --columns ${shellQuote(options.columns)}` : ''}`;
+  const cmd = (rest: string) => `healfix temp-registrations${rest}${args}${options.table ? ` --table ${shellQuote(options.table)}` : ''}${options.otpTable ? ` --otp-table ${shellQuote(options.otpTable)}` : ''}${typeof options.columns === 'string' && options.columns ? ` --columns ${shellQuote(options.columns)}` : ''}${settingFlags(options.settings)}`;
   result.findings.push(...tempRegistrationFindings({
     pending, otps, pendingTable: found.pending?.table, otpTable: found.code?.table, rowsAreAccounts: Boolean(found.pending?.rowsAreAccounts),
     accounts, clock, cmd, staleAfterMs: options.staleAfterMs ?? 15 * 60_000,

@@ -56,3 +56,13 @@ function parseDurationSetting(name: string, value: string, setting: DurationSett
   }
   return Math.round(Number(m[1]) * perUnit);
 }
+
+/** The settings as `--setting` flags, for the next commands a check prints (so they judge the same way). */
+export function settingFlags(settings: Settings | undefined, stacks: readonly StackKnowledge[] = STACKS): string {
+  if (!settings) return '';
+  const known = knownSettings(stacks);
+  return Object.entries(settings)
+    .filter(([name]) => known.has(name) && /^[A-Za-z_][\w.]*$/.test(name))
+    .map(([name, value]) => ` --setting ${name}=${value === null ? 'never' : known.get(name)!.kind === 'duration' ? `${value}ms` : value}`)
+    .join('');
+}

@@ -132,6 +132,14 @@ describe('--setting NAME=VALUE', async () => {
       AXES_FAILURE_LIMIT: 5, ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS: 7 * DAY, AXES_COOLOFF_TIME: 2 * HOUR, unlock_in: 30 * MIN, confirm_within: null, maximum_attempts: 3,
     });
   });
+  it('next commands carry the settings back as flags that parse to the same values', async () => {
+    const { settingFlags } = await import('../../src/knowledge/settings.js');
+    const settings = { AXES_FAILURE_LIMIT: 5, unlock_in: 30 * MIN, confirm_within: null };
+    const flags = settingFlags(settings);
+    expect(flags).toBe(' --setting AXES_FAILURE_LIMIT=5 --setting unlock_in=1800000ms --setting confirm_within=never');
+    expect(parseSettings(flags.trim().split(/\s+/).filter((w) => w !== '--setting'))).toEqual(settings);
+  });
+
   it('refuses unknown names, bare numbers without a known unit, and junk', () => {
     expect(() => parseSettings(['AXES_FAILURE_LIMT=5'])).toThrow(/unknown setting "AXES_FAILURE_LIMT"/);
     expect(() => parseSettings(['unlock_in=2'])).toThrow(/must be a duration/);
