@@ -128,7 +128,6 @@ function lockoutByShape(t: TableInfo, mapping: Record<string, string>): LockoutT
     locked: locked ? { column: locked, notNull: true } : { any: [] },
     ends: locked ? { kind: 'column', column: locked } : { kind: 'never' },
     unlock: { kind: 'update', set },
-    lockedStatus: 403,
     meaning: 'failed logins counted per account; locked while the "locked until" time is in the future',
   };
   return { table: t, spec, reason: `account lockout columns ${[attempts, locked].filter(Boolean).join(' and ')}` };

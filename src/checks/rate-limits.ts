@@ -194,7 +194,7 @@ async function readLockout(db: OpenedDatabase, l: LockoutTable, clock: Awaited<R
     atThreshold: judged.atThreshold,
     identityColumn: spec.keyColumns.join(' / '),
     ...(l.stack ? { stack: l.stack.id } : {}),
-    lockedStatus: spec.lockedStatus,
+    ...(spec.lockedStatus !== undefined ? { lockedStatus: spec.lockedStatus } : {}),
   };
   result.findings.push(...lockoutFindings(judged, spec.lockedStatus, cmd));
 }

@@ -53,7 +53,6 @@ export const sana: StackKnowledge = {
         ends: { kind: 'column', column: 'locked_until' },
         locked: { column: 'locked_until', notNull: true },
         unlock: { kind: 'update', set: { login_attempts: 0, locked_until: null } },
-        lockedStatus: 403,
         meaning: '5 failed logins lock the account for 30 minutes (until locked_until)',
       },
     ],

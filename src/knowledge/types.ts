@@ -142,8 +142,8 @@ export interface LimiterTable {
   ends: TimeBound;
   /** The statement(s) that fully lift a lock on the rows of one key, as data. */
   unlock: { kind: 'update'; set: Record<string, null | 0> } | { kind: 'delete' };
-  /** The HTTP status the app answers while locked. */
-  lockedStatus: number;
+  /** The HTTP status the app answers while locked; absent when not known. */
+  lockedStatus?: number;
   meaning: string;
 }
 
