@@ -70,8 +70,11 @@ export async function readAccountLock(db: OpenedDatabase, result: RateLimitsResu
 
 function requireLockout(result: RateLimitsResult): NonNullable<RateLimitsResult['writeTargets']['lockout']> {
   const target = result.writeTargets.lockout;
-  if (!target) throw new UsageError('--unlock: no table with account lockout columns (login_attempts, locked_until, ...) found');
-  return target;
+  if (target) return target;
+  // Found but not readable: say so (with the grant), not "no such table".
+  const denied = result.findings.find((f) => f.data?.reason === 'permission');
+  if (denied) throw new UsageError(`--unlock: ${denied.title}`, { hint: denied.hint });
+  throw new UsageError('--unlock: no table with account lockout columns (login_attempts, locked_until, ...) found');
 }
 
 /**
