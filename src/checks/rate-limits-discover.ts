@@ -65,7 +65,7 @@ export function discoverRateLimitTables(
     for (const { spec, table } of s.limiters) {
       const info = all.find((t) => t.name === table.name && t.schema === table.schema)!;
       if (!info.readable) out.unreadable.push({ table: info, role: 'lockout', why: `${s.stack.title} keeps its lockouts there` });
-      else out.lockouts.push({ table: info, spec, stack: { id: s.stack.id, title: s.stack.title }, reason: `${s.stack.title}: ${s.evidence.join(', ')}` });
+      else out.lockouts.push({ table: info, spec, stack: { id: s.stack.id, title: s.stack.title }, reason: `${s.stack.title}: ${spec.meaning}` });
     }
   }
   const taken = new Set(out.lockouts.map((l) => l.table));
