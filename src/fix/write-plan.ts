@@ -8,7 +8,7 @@ import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent, withTransaction } from '../db/postgres.js';
 import { isSqliteReadOnly, readOnlySqlite } from '../db/writable.js';
 export { assertWritable } from '../db/writable.js';
-import { msFromNow, parseDbTime } from '../checks/db-time.js';
+import { humanDuration, msFromNow, parseDbTime } from '../checks/db-time.js';
 import { numbered, readClock, selectText } from '../db/query.js';
 import type { PurgeTarget } from '../checks/state-tables.js';
 
@@ -67,7 +67,7 @@ export function purgePlan(targets: PurgeTarget[]): PurgeStep[] {
     .filter((t) => t.expiredRows > 0)
     .map((t) => ({
       table: t.table,
-      sql: `delete from ${t.sqlTable} where ${quoteIdent(t.keyColumn)} in (<${t.expiredRows} keys whose ${t.expiresColumn} is before now>)`,
+      sql: `delete from ${t.sqlTable} where ${quoteIdent(t.keyColumn)} in (<${t.expiredRows} keys whose ${t.expiresColumn}${t.expiresPlusMs ? ` + ${humanDuration(t.expiresPlusMs)}` : ''} is before now>)`,
       rows: t.expiredRows,
     }));
 }
@@ -87,7 +87,7 @@ export async function purgeExpiredRows(db: OpenedDatabase, targets: PurgeTarget[
       );
       const keys = rows.filter((r) => {
         const x = parseDbTime(r.x);
-        return x !== undefined && msFromNow(clock, x) <= 0;
+        return x !== undefined && msFromNow(clock, x) + (target.expiresPlusMs ?? 0) <= 0;
       }).map((r) => r.k);
       let deleted = 0;
       for (let i = 0; i < keys.length; i += 500) {
