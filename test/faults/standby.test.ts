@@ -72,6 +72,15 @@ describe.skipIf(Boolean(reason))(`hot standby${reason ? ` (skipped: ${reason})` 
     expect(scan.stdout).toContain('users_id_seq');
   });
 
+  it('register-test --cleanup / --fix-sequences against the standby: refused before any request is sent', async () => {
+    for (const flag of ['--cleanup', '--fix-sequences']) {
+      // Port 9 (discard) is never contacted: the guard runs before the signup.
+      const r = await runCli(['register-test', '--url', 'http://127.0.0.1:9', '-d', standby.url('app'), flag, '--yes'], { timeoutMs: 30_000 });
+      expect(r.code, flag).toBe(2);
+      oneLine(r.stderr);
+    }
+  });
+
   it('a session made read-only by default_transaction_read_only is refused the same way', async () => {
     await primary.query('alter database app set default_transaction_read_only = on');
     try {

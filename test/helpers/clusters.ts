@@ -135,7 +135,7 @@ function clusterAt(dir: string, data: string, port: number, password?: string): 
 export async function startStandby(primary: Cluster): Promise<Cluster> {
   const dir = ownedDir('healfix-standby-');
   const data = join(dir, 'data');
-  runAs(join(PG_BIN, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream']);
+  runAs(join(PG_BIN, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '-c', 'fast']);
   const port = await freePort();
   start(data, dir, port, ['hot_standby=on']);
   const standby = clusterAt(dir, data, port);
