@@ -227,8 +227,12 @@ function capped<T>(items: T[]): { shown: T[]; more: number } {
   return { shown: items.slice(0, MAX_TABLE_ROWS), more: Math.max(0, items.length - MAX_TABLE_ROWS) };
 }
 
+const POSTGRES_FIX_HOW = 'Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n';
+// SQLite has no table locks: one BEGIN IMMEDIATE transaction keeps every other writer out while it re-reads.
+const SQLITE_FIX_HOW = 'All in one transaction (BEGIN IMMEDIATE: other writers wait), each table re-read inside it; a value is never lowered.\n';
+
 /** The plan shown before asking: sequence, next value now -> after, and the SQL. */
-export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean; result?: ScanSequencesResult } = {}): void {
+export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean; result?: ScanSequencesResult; engine?: 'postgres' | 'sqlite' } = {}): void {
   const { unfixable = 0 } = options.result?.tally ?? {};
   // A sequence whose table was locked during the scan is in the plan: the fix reads it under its own lock.
   const skipped = (options.result?.tally.skipped ?? 0) - plan.filter((p) => p.finding.status === 'skipped').length;
@@ -249,7 +253,7 @@ export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sq
   for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue || '(locked)', p.after, p.sql]);
   write(`${table.toString()}\n`);
   if (more) write(chalk.dim(`… and ${more} more sequences, each repaired the same way (every one: --json)\n`));
-  write(chalk.dim('Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n'));
+  write(chalk.dim(options.engine === 'sqlite' ? SQLITE_FIX_HOW : POSTGRES_FIX_HOW));
 }
 
 /** Before/after of a fix run, and how far it got when interrupted. */

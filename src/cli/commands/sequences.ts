@@ -102,7 +102,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
       .map((finding) => ({ finding, plan: db.kind === 'postgres' ? (planSequenceFix(finding) ?? planLockedRead(finding)) : planSqliteSequenceFix(finding) }))
       .filter((p): p is { finding: typeof p.finding; plan: { sql: string; after: string } } => p.plan !== null)
       .map((p) => ({ finding: p.finding, sql: p.plan.sql, after: p.plan.after }));
-    report.renderFixPlan(planWrite, plan, { dryRun: flags.dryRun, result });
+    report.renderFixPlan(planWrite, plan, { dryRun: flags.dryRun, result, engine: db.kind });
     if (!plan.length || flags.dryRun) {
       if (json) {
         const fixes = plan.map((p) => ({ sequence: p.finding.sequence, before: p.finding.nextValue, after: p.after, sql: p.sql, status: 'unchanged' as const, reason: flags.dryRun ? 'dry run' : undefined }));
