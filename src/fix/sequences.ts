@@ -36,10 +36,47 @@ export interface FixSequencesOptions {
   concurrency?: number;
   /** Waits before each retry of a refused lock (default LOCK_RETRY_WAITS_MS: 3 attempts in all). */
   lockRetryWaitsMs?: number[];
+  /** Cutover (--source): the source's next value per qualified sequence name; the target goes at least that far. */
+  floors?: ReadonlyMap<string, string>;
+  /** A margin added to every value a sequence is moved to (--headroom): some teams leave 1,000. */
+  headroom?: bigint;
+}
+
+/** What a sequence must reach: the data, the source's counter under --source, plus the headroom. */
+export interface FixGoal {
+  floor?: string;
+  headroom?: bigint;
+}
+
+export function goalFor(finding: Pick<SequenceFinding, 'sequence'>, options: Pick<FixSequencesOptions, 'floors' | 'headroom'>): FixGoal {
+  return { floor: options.floors?.get(finding.sequence), headroom: options.headroom };
+}
+
+/**
+ * The value nextval() must return for `finding` to be safe: the further of max + increment (when it lags)
+ * and the source's counter (when given and ahead), moved on by the headroom; null when the sequence is
+ * already there. Pure; in the direction the sequence counts, so never backwards.
+ */
+export function desiredNext(finding: SequenceFinding, goal: FixGoal = {}): bigint | null {
+  if (!finding.nextValue || finding.status === 'skipped') return null;
+  const inc = BigInt(finding.increment);
+  const asc = inc > 0n;
+  const further = (a: bigint | null, b: bigint | null) => (a === null ? b : b === null ? a : asc ? (a > b ? a : b) : a < b ? a : b);
+  const next = BigInt(finding.nextValue);
+  let want = finding.status === 'lagging' && finding.neededValue ? BigInt(finding.neededValue) : null;
+  if (goal.floor !== undefined) want = further(want, BigInt(goal.floor));
+  if (want === null || (asc ? next >= want : next <= want)) return null;
+  const margin = goal.headroom ?? 0n;
+  return asc ? want + margin : want - margin;
 }
 
 /** The statement that repairs one lagging finding and the value nextval() returns afterwards; null when nothing to do. */
-export function planSequenceFix(finding: SequenceFinding): { sql: string; after: string } | null {
+export function planSequenceFix(finding: SequenceFinding, goal: FixGoal = {}): { sql: string; after: string } | null {
+  if (goal.floor !== undefined || goal.headroom) {
+    if (finding.status === 'unfixable' || finding.status === 'skipped') return null;
+    const want = desiredNext(finding, goal);
+    return want === null ? null : { sql: setvalSql(finding, want.toString(), false), after: want.toString() };
+  }
   if (finding.status !== 'lagging' || finding.dataMax === null) return null;
   const after = (BigInt(finding.dataMax) + BigInt(finding.increment)).toString();
   return { sql: setvalSql(finding, finding.dataMax), after };
@@ -54,8 +91,9 @@ export function planLockedRead(finding: SequenceFinding): { sql: string; after: 
   return { sql: `-- read under the lock, then ${setvalSql(finding, '<max>')}`, after: 'max + increment, if it lags' };
 }
 
-function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: string): string {
-  return `select setval(${quoteLiteral(qualified(finding.schema, finding.name))}, ${value}, true);`;
+/** setval(seq, value, true): nextval() returns value + increment; with false, value itself. */
+function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: string, isCalled = true): string {
+  return `select setval(${quoteLiteral(qualified(finding.schema, finding.name))}, ${value}, ${isCalled});`;
 }
 
 export async function fixSequences(db: PostgresDatabase, findings: SequenceFinding[], options: FixSequencesOptions = {}): Promise<SequenceFixOutcome[]> {
@@ -86,15 +124,16 @@ export const INTERRUPTED = 'interrupted before this sequence';
 async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: FixSequencesOptions): Promise<SequenceFixOutcome> {
   const base = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '' };
   if (finding.status === 'unfixable') return { ...base, status: 'unfixable', reason: finding.reason };
-  const plan = planSequenceFix(finding) ?? planLockedRead(finding);
+  const goal = goalFor(finding, options);
+  const plan = planSequenceFix(finding, goal) ?? planLockedRead(finding);
   if (finding.status === 'skipped' && !plan) return { ...base, status: 'skipped', reason: finding.reason };
-  if (finding.status === 'ok') return { ...base, status: 'unchanged', reason: 'not lagging' };
+  if (!plan && finding.status === 'ok') return { ...base, status: 'unchanged', reason: goal.floor !== undefined ? 'at or past the source' : 'not lagging' };
   if (!plan) return { ...base, status: 'unchanged', reason: 'nothing to do' };
   if (options.dryRun) return { ...base, after: plan.after, sql: plan.sql, status: 'unchanged', reason: 'dry run' };
 
   const waits = options.lockRetryWaitsMs ?? LOCK_RETRY_WAITS_MS;
   for (let attempt = 0; ; attempt++) {
-    const outcome = await lockAndFix(db, finding, base, plan.sql);
+    const outcome = await lockAndFix(db, finding, base, plan.sql, goal);
     if (outcome.status !== 'lock-timeout') return outcome;
     if (attempt >= waits.length || options.signal?.aborted) {
       const tries = attempt + 1;
@@ -111,7 +150,7 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
 export const LOCK_RETRY_WAITS_MS = [200, 500];
 
 /** One attempt: lock the consumer tables, re-read under the lock, setval if it still lags. */
-async function lockAndFix(db: PostgresDatabase, finding: SequenceFinding, base: Omit<SequenceFixOutcome, 'status'>, plannedSql: string): Promise<SequenceFixOutcome> {
+async function lockAndFix(db: PostgresDatabase, finding: SequenceFinding, base: Omit<SequenceFixOutcome, 'status'>, plannedSql: string, goal: FixGoal): Promise<SequenceFixOutcome> {
   try {
     return await withClient(db, async (client) => {
       // Two round trips: BEGIN + LOCK + the re-read under the lock, then SETVAL + COMMIT.
@@ -120,15 +159,19 @@ async function lockAndFix(db: PostgresDatabase, finding: SequenceFinding, base: 
         // One simple query: a lock not granted fails it before the re-read runs; rolled back below.
         const results = (await client.query(`begin; lock table ${tables.join(', ')} in share row exclusive mode; ${rereadSql(finding)}`)) as unknown as pg.QueryResult<RereadRow>[];
         const fresh = rereadFinding(finding, results.at(-1)!.rows);
-        if (fresh.status !== 'lagging' || fresh.dataMax === null) {
+        const want = fresh.status === 'ok' || fresh.status === 'lagging' ? desiredNext(fresh, goal) : null;
+        const outOfRange = want !== null && fresh.limit !== undefined && (BigInt(fresh.increment) > 0n ? want > BigInt(fresh.limit) : want < BigInt(fresh.limit));
+        if (want === null || outOfRange) {
           await client.query('commit');
+          if (outOfRange) return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'unfixable', reason: `the value needed (${want}) is outside the usable range (${fresh.limit})` };
           const status = fresh.status === 'ok' ? ('unchanged' as const) : fresh.status === 'unfixable' ? ('unfixable' as const) : ('skipped' as const);
-          return { ...base, before: fresh.nextValue, after: fresh.nextValue, status, reason: fresh.status === 'ok' ? 'no longer lagging' : fresh.reason };
+          return { ...base, before: fresh.nextValue, after: fresh.nextValue, status, reason: fresh.status === 'ok' ? (goal.floor !== undefined ? 'at or past the source' : 'no longer lagging') : fresh.reason };
         }
-        const sql = setvalSql(fresh, fresh.dataMax);
+        // Without --source/--headroom the statement stays the familiar setval(max, true).
+        const plain = goal.floor === undefined && !goal.headroom && fresh.dataMax !== null;
+        const sql = plain ? setvalSql(fresh, fresh.dataMax!) : setvalSql(fresh, want.toString(), false);
         await client.query(`${sql} commit`);
-        const after = (BigInt(fresh.dataMax) + BigInt(fresh.increment)).toString();
-        return { ...base, before: fresh.nextValue, after, sql, status: 'fixed' as const };
+        return { ...base, before: fresh.nextValue, after: want.toString(), sql, status: 'fixed' as const };
       } catch (error) {
         await client.query('rollback').catch(() => {});
         throw error;

@@ -147,9 +147,12 @@ export function sequencesJson(input: {
   after?: ScanSequencesResult;
   dryRun?: boolean;
   interrupted?: boolean;
+  /** More members (a cutover's comparison); `ok` stays the caller's exit decision through `problems`. */
+  extra?: Record<string, unknown>;
+  problems?: boolean;
 }): string {
   const final = input.after ?? input.result;
-  const ok = !hasProblems(final) && !input.interrupted;
+  const ok = !hasProblems(final) && !input.interrupted && !input.problems;
   const body: Record<string, unknown> = {
     target: input.target,
     summary: summaryJson(final, input.result.durationMs),
@@ -161,6 +164,7 @@ export function sequencesJson(input: {
     if (input.interrupted) body.interrupted = true;
     if (input.after) body.after = (input.all ? input.after.findings : input.after.findings.filter(isProblem)).map(jsonFinding);
   }
+  Object.assign(body, input.extra);
   return jsonDocument('sequences', ok, body);
 }
 
