@@ -121,8 +121,27 @@ function statusCell(f: SequenceFinding): string {
   }
 }
 
-/** One line under each problem: what happens and what to do. */
+/** One line under each problem: what happens and what to do; then the type trap and the forecast, if any. */
 export function hintFor(f: SequenceFinding): string | undefined {
+  const lines = [statusHint(f), typeTrapHint(f), forecastHint(f)].filter(Boolean);
+  return lines.length ? lines.join('\n  ') : undefined;
+}
+
+export function typeTrapHint(f: SequenceFinding): string | undefined {
+  const t = f.typeTrap;
+  if (!t) return undefined;
+  return t.kind === 'narrower'
+    ? `type trap: the sequence is ${t.sequenceType}, ${t.columns.join(', ')} ${t.columns.length === 1 ? 'is' : 'are'} ${t.columnType}: inserts fail at ${f.maxValue} though the column holds more; run: ${t.sql.join(' ')}`
+    : `type trap: the sequence is ${t.sequenceType}, ${t.columns.join(', ')} only ${t.columnType}: the column overflows first; run (rewrites the table under an exclusive lock): ${t.sql.join(' ')}`;
+}
+
+function forecastHint(f: SequenceFinding): string | undefined {
+  const fc = f.forecast;
+  if (!fc) return undefined;
+  return fc.days === null ? `forecast: ${fc.basis}` : `forecast: about ${fc.days} days until exhaustion at ${fc.insertsPerDay} inserts a day (${fc.basis})`;
+}
+
+function statusHint(f: SequenceFinding): string | undefined {
   const first = f.consumers[0];
   switch (f.status) {
     case 'lagging':
@@ -177,6 +196,7 @@ function summaryJson(result: ScanSequencesResult, durationMs: number): Record<st
     unfixable: tally.unfixable,
     skipped: tally.skipped,
     nearExhaustion: tally.nearExhaustion,
+    typeTraps: tally.typeTraps,
     durationMs,
   };
 }
@@ -218,6 +238,9 @@ function jsonFinding(f: SequenceFinding): Record<string, unknown> {
     exhaustion: f.exhaustion,
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.reasonCode ? { reasonCode: f.reasonCode, hint: unverifiedHint(f) } : {}),
+    ...(f.sequenceType ? { sequenceType: f.sequenceType } : {}),
+    ...(f.typeTrap ? { typeTrap: f.typeTrap } : {}),
+    ...(f.forecast ? { forecast: f.forecast } : {}),
   };
 }
 

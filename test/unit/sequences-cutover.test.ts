@@ -34,3 +34,16 @@ describe('cutover arithmetic', () => {
     expect(shortOfSource([{ ...fed, nextValue: '100' }], cmp.floors)).toEqual([{ sequence: 'public.t_id_seq', nextValue: '100', sourceNext: '101' }]);
   });
 });
+
+describe('exhaustion forecast', () => {
+  it('divides the values left by the insert rate over the period the statistics cover', async () => {
+    const { forecastFor } = await import('../../src/checks/sequences-forecast.js');
+    const f = finding({ last: '30000', max: '30000' });
+    f.limit = '32767';
+    const since = new Date('2026-01-01T00:00:00Z');
+    const now = new Date('2026-01-11T00:00:00Z');
+    expect(forecastFor(f, 100, { since, now, reset: true })).toEqual({ days: 276, insertsPerDay: 10, basis: expect.stringContaining('100 inserts counted by pg_stat_user_tables.n_tup_ins in 10.0 days since the statistics reset of 2026-01-01') });
+    expect(forecastFor(f, 100, { since, now, reset: false })?.basis).toContain('statistics never reset, so the counts may span earlier restarts and the estimate errs short');
+    expect(forecastFor(f, 0, { since, now, reset: true })).toMatchObject({ days: null, basis: expect.stringMatching(/^no estimate: 0 inserts/) });
+  });
+});
