@@ -211,8 +211,8 @@ export function startSequencesJson(write: Write, input: { target: ReportTarget; 
     add(f: SequenceFinding): void {
       if (input.all || isProblem(f)) doc.item(jsonFinding(f));
     },
-    end(result: ScanSequencesResult): void {
-      doc.end(!hasProblems(result), { summary: summaryJson(result, result.durationMs) });
+    end(result: ScanSequencesResult, extra?: Record<string, unknown>): void {
+      doc.end(!hasProblems(result), { summary: summaryJson(result, result.durationMs), ...extra });
     },
     fail: doc.fail,
   };
@@ -327,4 +327,10 @@ function outcomeCell(o: SequenceFixOutcome): string {
     default:
       return mark.error(o.status);
   }
+}
+
+/** The subscriber note (logical replication), under the report. */
+export function renderReplicationNote(write: Write, note: string | undefined, fixWarning?: string): void {
+  if (note) write(chalk.yellow(`Logical replication: ${note}.\n`));
+  if (fixWarning) write(chalk.yellow(`Warning: ${fixWarning}.\n`));
 }

@@ -6,6 +6,7 @@ import type { PostgresDatabase } from '../../db/postgres.js';
 import type { SequenceFinding } from '../../checks/sequences-types.js';
 import type { Write } from '../../report/io.js';
 import type { CutoverComparison } from '../../fix/sequences-cutover.js';
+import type { ReplicationState } from '../../checks/sequences-replication.js';
 
 type ShortOfSource = { sequence: string; nextValue: string; sourceNext: string };
 
@@ -101,11 +102,16 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
       progress.stop();
     }
     const problems = hasProblems(result);
+    const replication = db.kind === 'postgres' ? await readReplication(db.pg) : undefined;
+    const replicationJson = replication ? { replication: replicationSection(replication) } : undefined;
 
     if (!flags.fix) {
-      if (doc) doc.end(result);
-      else if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all }));
-      else report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters, ...(listing ? { listing: listing.listing } : {}) });
+      if (doc) doc.end(result, replicationJson);
+      else if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all, extra: replicationJson }));
+      else {
+        report.renderSequencesReport(writeStdout, { target, result, all: flags.all, filters, ...(listing ? { listing: listing.listing } : {}) });
+        report.renderReplicationNote(writeStdout, replication?.note);
+      }
       return problems ? EXIT.PROBLEMS : EXIT.OK;
     }
 
@@ -118,13 +124,19 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     const { cutoverHasProblems } = await import('../../fix/sequences-cutover.js');
     const { cutoverJson } = await import('../../report/sequences-cutover.js');
     const cutoverProblems = (short?: ShortOfSource[]) => cutover !== undefined && cutoverHasProblems(cutover, short);
-    const cutoverExtra = (short?: ShortOfSource[]) => (cutover ? { cutover: cutoverJson(cutover, short, headroom) } : undefined);
+    const cutoverExtra = (short?: ShortOfSource[]) => ({ ...(cutover ? { cutover: cutoverJson(cutover, short, headroom) } : {}), ...replicationJson });
     const goals = { floors: cutover?.floors, headroom };
     const plan = result.findings
       .map((finding) => ({ finding, plan: db.kind === 'postgres' ? (planSequenceFix(finding, goalFor(finding, goals)) ?? planLockedRead(finding)) : planSqliteSequenceFix(finding) }))
       .filter((p): p is { finding: typeof p.finding; plan: { sql: string; after: string } } => p.plan !== null)
       .map((p) => ({ finding: p.finding, sql: p.plan.sql, after: p.plan.after }));
     report.renderFixPlan(planWrite, plan, { dryRun: flags.dryRun, result });
+    if (replication) {
+      const { replicatedFixWarning, stillReplicated } = await import('../../checks/sequences-replication.js');
+      const warning = replicatedFixWarning(stillReplicated(plan.map((p) => p.finding), replication));
+      report.renderReplicationNote(planWrite, replication.note, warning);
+      if (warning) replicationJson!.replication.fixWarning = warning;
+    }
     if (!plan.length || flags.dryRun) {
       if (json) {
         const fixes = plan.map((p) => ({ sequence: p.finding.sequence, before: p.finding.nextValue, after: p.after, sql: p.sql, status: 'unchanged' as const, reason: flags.dryRun ? 'dry run' : undefined }));
@@ -202,4 +214,15 @@ async function compareWithSource(target: PostgresDatabase, flags: SequencesFlags
   } finally {
     await source.close();
   }
+}
+
+/** The subscriber's state, or undefined when this database subscribes to nothing (or it cannot be read). */
+async function readReplication(db: PostgresDatabase): Promise<ReplicationState | undefined> {
+  const { readReplicationState } = await import('../../checks/sequences-replication.js');
+  return readReplicationState(db).catch(() => undefined);
+}
+
+function replicationSection(r: ReplicationState): Record<string, unknown> & { fixWarning?: string } {
+  const { replicatedPairs: _pairs, ...rest } = r;
+  return { subscriber: true, ...rest };
 }
