@@ -187,7 +187,7 @@ export function sequencesJson(input: {
   return jsonDocument('sequences', ok, body);
 }
 
-function summaryJson(result: ScanSequencesResult, durationMs: number): Record<string, unknown> {
+export function summaryJson(result: ScanSequencesResult, durationMs: number): Record<string, unknown> {
   const { tally } = result;
   return {
     text: summaryLine(result),
@@ -218,7 +218,7 @@ export function startSequencesJson(write: Write, input: { target: ReportTarget; 
   };
 }
 
-function jsonFinding(f: SequenceFinding): Record<string, unknown> {
+export function jsonFinding(f: SequenceFinding): Record<string, unknown> {
   return {
     sequence: f.sequence,
     schema: f.schema,

@@ -20,6 +20,9 @@ interface SequencesFlags extends ConnectionFlags {
   json?: boolean;
   source?: string;
   headroom?: string;
+  allDatabases?: boolean;
+  targets?: string;
+  jobs?: string;
 }
 
 // Empty names are kept, so that runSequences can refuse them: `--table ''` must not mean "every table".
@@ -36,13 +39,26 @@ export function registerSequences(program: Command): void {
     .option('-y, --yes', 'apply the fix without asking')
     .option('--dry-run', 'with --fix: print the SQL, change nothing')
     .option('--source <url>', "with --fix, after a copy from another database: move each sequence at least to the source's next value (matched by name)")
-    .option('--headroom <n>', 'with --fix: leave this many values of margin past what each moved sequence needs (e.g. 1000)');
-  addConnectionOptions(command);
+    .option('--headroom <n>', 'with --fix: leave this many values of margin past what each moved sequence needs (e.g. 1000)')
+    .option('--all-databases', 'check every database on the server the role may connect to (templates excluded)')
+    .option('--targets <file>', 'check the databases listed in this file: one URL per line, # comments, ${VAR} from the environment')
+    .option('--jobs <n>', 'with several databases: how many to check at once (default: the number of cores)');
+  addConnectionOptions(command, { repeatable: true });
   addJsonOption(command);
   command.action(commandAction<SequencesFlags>('sequences', runSequences));
 }
 
 async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
+  // -d is repeatable: several databases (or --all-databases, --targets) make a fleet.
+  const urls = ([] as string[]).concat((flags.databaseUrl as unknown as string[] | string | undefined) ?? []);
+  const fleet = await import('./sequences-fleet.js');
+  if (fleet.isFleet(flags, urls)) {
+    const single = ['fix', 'source', 'headroom', 'dryRun', 'yes'].find((k) => flags[k as keyof SequencesFlags] !== undefined && flags[k as keyof SequencesFlags] !== false);
+    if (single) throw new UsageError(`--${single.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} works on one database at a time, not with --all-databases, --targets or several -d`, { hint: 'Scan the fleet first, then repair each database that needs it: healfix sequences --fix -d <its URL>' });
+    return fleet.runSequencesFleet(flags, urls);
+  }
+  if (flags.jobs !== undefined) throw new UsageError('--jobs only makes sense with several databases (--all-databases, --targets or repeated -d)');
+  flags.databaseUrl = urls[0];
   if (flags.dryRun && !flags.fix) throw new UsageError('--dry-run only makes sense with --fix', { hint: 'healfix sequences --fix --dry-run prints the SQL it would run.' });
   if (flags.yes && !flags.fix) throw new UsageError('--yes only makes sense with --fix');
   if ((flags.source !== undefined || flags.headroom !== undefined) && !flags.fix) {
