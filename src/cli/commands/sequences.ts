@@ -172,8 +172,12 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     try {
       if (db.kind === 'postgres') {
         const { fixSequences } = await import('../../fix/sequences.js');
+        const { sessionOptionsFrom } = await import('../options.js');
+        const { lockTimeoutMs, statementTimeoutMs } = sessionOptionsFrom(flags);
         outcomes = await fixSequences(db.pg, lagging, {
           ...goals,
+          lockTimeoutMs,
+          statementTimeoutMs,
           signal: fixInterrupt.signal,
           onProgress: (done, total) => fixProgress.update(`Fixing sequences… ${done}/${total}`),
         });
