@@ -168,12 +168,15 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     const fixInterrupt = abortOnCtrlC(() => writeStderr('\nStopping after the sequence in flight (Ctrl-C again to quit at once)…\n'));
     let outcomes;
     let after;
+    // Where the time went (bench reads it): the scan, the repairs, the re-read.
+    const timing: Record<string, number> = { scanMs: result.durationMs };
     const fixProgress = await startProgress('Fixing sequences…', { json });
     try {
       if (db.kind === 'postgres') {
         const { fixSequences } = await import('../../fix/sequences.js');
         const { sessionOptionsFrom } = await import('../options.js');
         const { lockTimeoutMs, statementTimeoutMs } = sessionOptionsFrom(flags);
+        const fixStarted = performance.now();
         outcomes = await fixSequences(db.pg, lagging, {
           ...goals,
           lockTimeoutMs,
@@ -181,7 +184,9 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
           signal: fixInterrupt.signal,
           onProgress: (done, total) => fixProgress.update(`Fixing sequences… ${done}/${total}`),
         });
+        timing.fixMs = Math.round(performance.now() - fixStarted);
         after = await scanSequences(db.pg, filters);
+        timing.afterMs = after.durationMs;
       } else {
         const { openSqlite } = await import('../../db/sqlite.js');
         const { fixSqliteSequences } = await import('../../fix/sequences.js');
@@ -200,7 +205,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     }
     const interrupted = fixInterrupt.signal.aborted;
     const short = cutover ? (await import('../../fix/sequences-cutover.js')).shortOfSource(after.findings, cutover.floors) : undefined;
-    if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all, fixes: outcomes, after, interrupted, extra: cutoverExtra(short), problems: cutoverProblems(short) }));
+    if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all, fixes: outcomes, after, interrupted, extra: { ...cutoverExtra(short), timing }, problems: cutoverProblems(short) }));
     else {
       report.renderFixOutcomes(writeStdout, outcomes, after, { interrupted });
       if (cutover && short) (await import('../../report/sequences-cutover.js')).renderCutoverCheck(writeStdout, short, cutover.floors.size);
