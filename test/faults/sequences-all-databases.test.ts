@@ -53,4 +53,19 @@ describeDb('healfix sequences --all-databases', () => {
     const su = JSON.parse((await runCli(['sequences', '--all-databases', '-d', url('postgres'), '--json'])).stdout);
     expect(su.databases.map((d: { database: string }) => d.database)).toEqual(['postgres', 'tenant_a', 'tenant_b', 'tenant_c', 'tenant_closed']);
   });
+
+  it('doctor --all-databases: one table of databases x checks, a JSON section per database', async () => {
+    const r = await runCli(['doctor', '--all-databases', '-d', url('tenant_a', 'tenant_reader'), '--json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.command).toBe('doctor');
+    expect(doc.databases.map((d: { database: string }) => d.database)).toEqual(['postgres', 'tenant_a', 'tenant_b', 'tenant_c']);
+    const b = doc.databases.find((d: { database: string }) => d.database === 'tenant_b');
+    expect(b.status).toBe('problems');
+    expect(b.checks.find((c: { check: string }) => c.check === 'sequences')).toMatchObject({ status: 'error' });
+    expect(r.code).toBe(1);
+    const human = await runCli(['doctor', '--all-databases', '-d', url('tenant_a', 'tenant_reader')]);
+    expect(human.stdout).toMatch(/database\s.*sequences/);
+    expect(human.stdout).toContain('4 databases: 3 ok, 1 with problems');
+    expect(human.code).toBe(1);
+  });
 });

@@ -61,7 +61,7 @@ export async function runSequencesFleet(flags: FleetFlags, urls: string[]): Prom
   return worstExit(entries);
 }
 
-async function fleetTargets(flags: FleetFlags, urls: string[]): Promise<PostgresTarget[]> {
+export async function fleetTargets(flags: FleetFlags, urls: string[]): Promise<PostgresTarget[]> {
   const { readTargetsFile, targetsFromUrls, listServerDatabases, withDatabaseName } = await import('../../fleet/targets.js');
   const listed = [...urls, ...(flags.targets !== undefined ? readTargetsFile(flags.targets) : [])];
   let targets = targetsFromUrls(listed);
