@@ -133,14 +133,19 @@ export interface RunBatchesOptions {
 export async function runFixBatches(db: PostgresDatabase, items: BatchItem[], options: RunBatchesOptions): Promise<BatchItem[]> {
   const queue = [...items];
   const left: BatchItem[] = [];
-  const pids: number[] = [];
-  const onAbort = () => void cancelBackends(db, pids);
+  // Only a block still running is cancelled, and a connection goes back to the pool only once any cancel
+  // aimed at it has been sent: a late cancel must never hit the next statement on that session (the re-read).
+  const inFlight = new Set<number>();
+  let cancelling: Promise<void> = Promise.resolve();
+  const onAbort = () => {
+    cancelling = cancelBackends(db, [...inFlight]);
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const worker = async (client: pg.PoolClient) => {
     const { rows } = await client.query<{ pid: number; lock_ms: number; statement_ms: number }>(
       `select pg_backend_pid() as pid, extract(epoch from current_setting('lock_timeout')::interval) * 1000 as lock_ms, extract(epoch from current_setting('statement_timeout')::interval) * 1000 as statement_ms`,
     );
-    pids.push(rows[0]!.pid);
+    const pid = rows[0]!.pid;
     const lockTimeoutMs = options.lockTimeoutMs ?? (Number(rows[0]!.lock_ms) || DEFAULT_SESSION.lockTimeoutMs);
     const statementTimeoutMs = options.statementTimeoutMs ?? (Number(rows[0]!.statement_ms) || DEFAULT_SESSION.statementTimeoutMs);
     // The block leaves room before statement_timeout for the sequence in flight (its lock wait and reads).
@@ -159,6 +164,7 @@ export async function runFixBatches(db: PostgresDatabase, items: BatchItem[], op
         options.onOutcome({ index: o.i, status: o.s, before: o.b, after: o.a, ...(o.q ? { sql: o.q } : {}), ...(o.m ? { message: o.m } : {}) });
       };
       client.on('notice', onNotice);
+      inFlight.add(pid);
       try {
         await client.query(batchFixSql(batch, lockTimeoutMs, budgetMs));
       } catch (error) {
@@ -171,6 +177,7 @@ export async function runFixBatches(db: PostgresDatabase, items: BatchItem[], op
         pending.clear();
         if (!isServerError(error)) throw error;
       } finally {
+        inFlight.delete(pid);
         client.off('notice', onNotice);
       }
       // Stopped by its time budget: the rest go into the next block; a block that reported nothing at all
@@ -181,7 +188,17 @@ export async function runFixBatches(db: PostgresDatabase, items: BatchItem[], op
   };
   try {
     const workers = Math.max(1, Math.min(options.concurrency, Math.ceil(items.length / 50)));
-    await Promise.all(Array.from({ length: workers }, () => withClient(db, worker)));
+    await Promise.all(
+      Array.from({ length: workers }, () =>
+        withClient(db, async (client) => {
+          try {
+            await worker(client);
+          } finally {
+            await cancelling;
+          }
+        }),
+      ),
+    );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
