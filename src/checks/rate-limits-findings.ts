@@ -63,7 +63,7 @@ export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | u
         ? `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''} until ${a.lockedUntil} (in ${a.secondsUntilUnlock} s).`
         : `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''}; the lock has no end configured, so it lasts until it is reset.`,
       hint: 'Wait for the lock to lapse, or unlock the account if the owner is known.',
-      nextCommand: cmd(` --unlock ${shellQuote(a.account)}`),
+      nextCommand: cmd(` --unlock ${shellQuote(a.unlockAs)}`),
       subject: a.account,
       data: { account: a.account, attempts: a.attempts, lockedUntil: a.lockedUntil, secondsUntilUnlock: a.secondsUntilUnlock },
     });
@@ -75,7 +75,7 @@ export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | u
       title: `account ${a.account} has ${a.attempts} failed logins (lockout at ${judged.threshold}) but is not locked`,
       detail: 'The failure counter was never reset after the last lock lapsed (or the lock never applied): the next wrong password locks the account again at once.',
       hint: 'Reset the counter on a successful login and when a lock expires.',
-      nextCommand: cmd(` --unlock ${shellQuote(a.account)}`),
+      nextCommand: cmd(` --unlock ${shellQuote(a.unlockAs)}`),
       subject: a.account,
       data: { account: a.account, attempts: a.attempts },
     });

@@ -52,7 +52,10 @@ export interface RateLimitKey {
 }
 
 export interface LockedAccount {
+  /** Every key column of the row, joined with " / " (axes: username / ip_address). */
   account: string;
+  /** What --unlock takes: the first key column with a value (axes: the username, else the IP). */
+  unlockAs: string;
   attempts: number;
   /** When the lock ends (a Devise lock: locked_at + unlock_in); absent when it never ends by itself. */
   lockedUntil?: string;
@@ -109,7 +112,10 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
   // A limiter table we may not read is not "limits in memory".
   if (found.unreadable.some((u) => u.role === 'rate-limit')) result.inMemoryOnly = false;
 
+  // A recognised stack's lockout table (axes, Devise) is where its limits live: not "limits in memory".
+  const stackLockout = found.lockouts.find((l) => l.stack);
   if (found.window) await readWindows(db, found.window, clock, options, cmd, result);
+  else if (stackLockout) result.inMemoryOnly = false;
   else if (!found.unreadable.some((u) => u.role === 'rate-limit')) {
     result.tables.push({ role: 'rate-limit', table: '(none)', reason: 'no table named or shaped like a rate-limit store (a key, a hit count, a window end)', columns: {} });
     result.findings.push(noTableFinding(found.outside));
@@ -205,7 +211,7 @@ export function rateLimitsCheckResult(result: RateLimitsResult): CheckResult {
   const parts: string[] = [];
   if (result.rateLimit) parts.push(`${result.rateLimit.rows} rate-limit keys in ${result.rateLimit.table} (${result.rateLimit.blocked.length} blocked, ${result.rateLimit.stale} stale)`);
   else if (result.inMemoryOnly) parts.push('limits in process memory (no table)');
-  else parts.push('rate-limit table not readable');
+  else if (!result.lockout) parts.push('rate-limit table not readable');
   if (result.lockout) parts.push(`${result.lockout.locked.length} locked account${result.lockout.locked.length === 1 ? '' : 's'}`);
   return {
     check: 'rate-limits',

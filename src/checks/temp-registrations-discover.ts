@@ -55,6 +55,8 @@ export interface CodeSource {
   expiresPlusMs?: number;
   /** The code column: never read. */
   code?: string;
+  /** The table has rows only under this configuration (src/knowledge PendingTable.rowsOnlyWhen). */
+  rowsOnlyWhen?: string;
   reason: string;
   stack?: string;
 }
@@ -107,6 +109,7 @@ function fromKnowledge(stacks: RecognisedStack[], all: TableInfo[], db: OpenedDa
           table: info, key: spec.key ?? physicalKey(db), identifier: spec.identifier, ...expiry, reason, stack: s.stack.id,
           ...(spec.type ? { type: spec.type } : {}), ...(spec.used ? { used: spec.used } : {}),
           ...(spec.created ? { created: spec.created } : {}), ...(spec.secret ? { code: spec.secret.column } : {}),
+          ...(spec.rowsOnlyWhen ? { rowsOnlyWhen: spec.rowsOnlyWhen } : {}),
         };
       }
     }

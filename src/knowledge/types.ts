@@ -110,6 +110,11 @@ export interface PendingTable {
    * unless the user names them explicitly and the plan says how many accounts that deletes.
    */
   rowsAreAccounts: boolean;
+  /**
+   * The table holds rows only under this configuration (allauth: `ACCOUNT_EMAIL_CONFIRMATION_HMAC = False`;
+   * the default HMAC links are stored nowhere). An empty table is then normal, not "signups without a code".
+   */
+  rowsOnlyWhen?: string;
   /** What "pending", "expired" and "used" mean here, in a sentence, for the report. */
   meaning: string;
 }
