@@ -113,7 +113,7 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
   if (found.unreadable.some((u) => u.role === 'rate-limit')) result.inMemoryOnly = false;
 
   // A recognised stack's lockout table (axes, Devise) is where its limits live: not "limits in memory".
-  const stackLockout = found.lockouts.find((l) => l.stack);
+  const stackLockout = found.lockouts.find((l) => l.stack) ?? found.unreadable.find((u) => u.role === 'lockout');
   if (found.window) await readWindows(db, found.window, clock, options, cmd, result);
   else if (stackLockout) result.inMemoryOnly = false;
   else if (!found.unreadable.some((u) => u.role === 'rate-limit')) {
@@ -211,7 +211,7 @@ export function rateLimitsCheckResult(result: RateLimitsResult): CheckResult {
   const parts: string[] = [];
   if (result.rateLimit) parts.push(`${result.rateLimit.rows} rate-limit keys in ${result.rateLimit.table} (${result.rateLimit.blocked.length} blocked, ${result.rateLimit.stale} stale)`);
   else if (result.inMemoryOnly) parts.push('limits in process memory (no table)');
-  else if (!result.lockout) parts.push('rate-limit table not readable');
+  else if (!result.lockout) parts.push(result.findings.some((f) => f.data?.reason === 'permission' && /account lockouts/.test(f.title)) ? 'lockout table not readable' : 'rate-limit table not readable');
   if (result.lockout) parts.push(`${result.lockout.locked.length} locked account${result.lockout.locked.length === 1 ? '' : 's'}`);
   return {
     check: 'rate-limits',

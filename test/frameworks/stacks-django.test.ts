@@ -180,4 +180,30 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
     expect(top.sources).toEqual(expect.arrayContaining(['django', 'psycopg2']));
     expect(top.nextCommands[0]).toBe('healfix sequences --fix --table auth_user');
   });
+  it('doctor says which stacks it recognised and from which tables; a lockout table this role may not read is an error, not healthy', async () => {
+    const human = await healfix(['doctor']);
+    expect(human.stdout).toContain('Recognised: django: django_migrations; django-allauth: account_emailaddress, account_emailconfirmation; django-axes: axes_accessattempt');
+    const out = json((await healfix(['doctor', '--json'])).stdout);
+    expect(out.stacks).toEqual(expect.arrayContaining([
+      expect.objectContaining({ id: 'django-allauth', tables: ['account_emailaddress', 'account_emailconfirmation'] }),
+      expect.objectContaining({ id: 'django-axes', tables: ['axes_accessattempt'], evidence: ['axes_accessattempt(username, ip_address, attempt_time, failures_since_start)'] }),
+    ]));
+
+    const role = `hf_stk_${process.pid}`;
+    await db.query(`create role ${role} login password 'stk-reader-pw'`);
+    try {
+      await db.query(`grant select on all tables in schema public to ${role}; revoke select on axes_accessattempt from ${role}`);
+      const r = await runCli(['doctor', '--json', '-d', db.urlFor(role, 'stk-reader-pw')]);
+      show(['doctor', '--json', '-d', 'DB-as-reader-without-axes-grant'], r);
+      expect(r.code).toBe(1);
+      const denied = json(r.stdout);
+      expect(denied.stacks).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'django-axes', tables: ['axes_accessattempt (not readable)'] })]));
+      const rateLimits = denied.checks.find((c: { check: string }) => c.check === 'rate-limits');
+      expect(rateLimits.status).toBe('error');
+      expect(rateLimits.findings[0].title).toMatch(/^cannot read axes_accessattempt: no SELECT privilege/);
+      expect(JSON.stringify(rateLimits)).not.toMatch(/process memory/);
+    } finally {
+      await db.query(`drop owned by ${role}; drop role ${role}`);
+    }
+  });
 });
