@@ -112,8 +112,9 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
   // A limiter table we may not read is not "limits in memory".
   if (found.unreadable.some((u) => u.role === 'rate-limit')) result.inMemoryOnly = false;
 
-  // A recognised stack's lockout table (axes, Devise) is where its limits live: not "limits in memory".
-  const stackLockout = found.lockouts.find((l) => l.stack) ?? found.unreadable.find((u) => u.role === 'lockout');
+  // A recognised stack's lockout table (axes, Devise) is where its limits live: not "limits in memory" —
+  // unless the stack says it also limits requests in memory (SANA), which the note then names.
+  const stackLockout = found.outside.length ? undefined : found.lockouts.find((l) => l.stack) ?? found.unreadable.find((u) => u.role === 'lockout');
   if (found.window) await readWindows(db, found.window, clock, options, cmd, result);
   else if (stackLockout) result.inMemoryOnly = false;
   else if (!found.unreadable.some((u) => u.role === 'rate-limit')) {

@@ -57,6 +57,8 @@ export interface CodeSource {
   code?: string;
   /** The table has rows only under this configuration (src/knowledge PendingTable.rowsOnlyWhen). */
   rowsOnlyWhen?: string;
+  /** The rows are more than codes (django-otp's devices): never a purge target. */
+  neverPurge?: boolean;
   reason: string;
   stack?: string;
 }
@@ -109,7 +111,7 @@ function fromKnowledge(stacks: RecognisedStack[], all: TableInfo[], db: OpenedDa
           table: info, key: spec.key ?? physicalKey(db), identifier: spec.identifier, ...expiry, reason, stack: s.stack.id,
           ...(spec.type ? { type: spec.type } : {}), ...(spec.used ? { used: spec.used } : {}),
           ...(spec.created ? { created: spec.created } : {}), ...(spec.secret ? { code: spec.secret.column } : {}),
-          ...(spec.rowsOnlyWhen ? { rowsOnlyWhen: spec.rowsOnlyWhen } : {}),
+          ...(spec.rowsOnlyWhen ? { rowsOnlyWhen: spec.rowsOnlyWhen } : {}), ...(spec.rowsAreAccounts ? { neverPurge: true } : {}),
         };
       }
     }

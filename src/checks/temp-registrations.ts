@@ -171,7 +171,7 @@ export async function inspectTempRegistrations(db: OpenedDatabase, options: Temp
       oldestCreatedAt: showTime(oldest(otps.map((o) => o.created))),
       ...(read.truncated ? { truncated: true } : {}),
     };
-    if (src.expires) result.purgeTargets.push(purgeTarget('otp', src, result.counts.otp.expired));
+    if (src.expires && !src.neverPurge) result.purgeTargets.push(purgeTarget('otp', src, result.counts.otp.expired));
   }
 
   if (found.pending) result.pendingSignups = listPendingSignups(pending, otps);
