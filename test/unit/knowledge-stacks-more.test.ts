@@ -8,6 +8,7 @@ import { rackAttack } from '../../src/knowledge/rack-attack.js';
 import { recogniseStacks } from '../../src/knowledge/recognise.js';
 import { rodauth } from '../../src/knowledge/rodauth.js';
 import { judgeLimiterRow, judgePendingRow } from '../../src/knowledge/rules.js';
+import type { LimiterTable, PendingTable } from '../../src/knowledge/types.js';
 import { supabase } from '../../src/knowledge/supabase.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -29,7 +30,7 @@ describe('Auth.js verification_token', () => {
 });
 
 describe('Supabase auth.one_time_tokens', () => {
-  const [users, tokens] = supabase.pending!.tables as [typeof supabase.pending.tables[0], typeof supabase.pending.tables[0]];
+  const [users, tokens] = supabase.pending!.tables as [PendingTable, PendingTable];
   it('a token expires GOTRUE_MAILER_OTP_EXP after created_at (default 24 h; the setting is in seconds)', () => {
     const row = { id: 't', user_id: 'u', token_type: 'confirmation_token', created_at: naive(-25 * HOUR) };
     expect(judgePendingRow(tokens, row, clock)).toMatchObject({ expired: true });
@@ -65,7 +66,7 @@ describe('Better Auth', () => {
 
 describe('rodauth', () => {
   const [accounts] = rodauth.pending!.tables;
-  const [lockouts, failures] = rodauth.limiters!.tables as [typeof rodauth.limiters.tables[0], typeof rodauth.limiters.tables[0]];
+  const [lockouts, failures] = rodauth.limiters!.tables as [LimiterTable, LimiterTable];
   it('status_id 1 is pending (an account: never purgeable); 2 is verified', () => {
     expect(judgePendingRow(accounts!, { id: 1, email: 'a@example.com', status_id: 1 }, clock)).toMatchObject({ pending: true, purgeable: false });
     expect(judgePendingRow(accounts!, { id: 1, email: 'a@example.com', status_id: 2 }, clock).pending).toBe(false);
