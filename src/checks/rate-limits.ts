@@ -5,6 +5,7 @@
  * table the app keeps its limits in memory: we say so and point at register-test; where there is one
  * this role may not read, we say that instead (not verified: exit 1).
  */
+import { installedWithoutLimiterTables, installedWithoutTableFinding } from './stack-installed.js';
 import { describeAllTables, parseColumnMapping } from '../db/catalog.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent } from '../db/postgres.js';
@@ -123,6 +124,12 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
   }
   const lockout = found.lockouts[0];
   if (lockout) await readLockout(db, lockout, clock, options, cmd, result);
+  const missing = await installedWithoutLimiterTables(db, all, found.stacks.map((s) => s.stack.id));
+  for (const stack of missing) result.findings.push(installedWithoutTableFinding(stack));
+  if (missing.length && result.inMemoryOnly) {
+    result.findings = result.findings.filter((f) => f.title !== noTableFinding(found.outside).title);
+    result.inMemoryOnly = false;
+  }
   return result;
 }
 
@@ -212,6 +219,7 @@ export function rateLimitsCheckResult(result: RateLimitsResult): CheckResult {
   const parts: string[] = [];
   if (result.rateLimit) parts.push(`${result.rateLimit.rows} rate-limit keys in ${result.rateLimit.table} (${result.rateLimit.blocked.length} blocked, ${result.rateLimit.stale} stale)`);
   else if (result.inMemoryOnly) parts.push('limits in process memory (no table)');
+  else if (result.findings.some((f) => f.data?.reason === 'installed-no-table')) parts.push('lockout table missing');
   else if (!result.lockout) parts.push(result.findings.some((f) => f.data?.reason === 'permission' && /account lockouts/.test(f.title)) ? 'lockout table not readable' : 'rate-limit table not readable');
   if (result.lockout) parts.push(`${result.lockout.locked.length} locked account${result.lockout.locked.length === 1 ? '' : 's'}`);
   return {

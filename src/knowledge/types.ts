@@ -182,10 +182,21 @@ export interface ErrorText {
   check: string[];
 }
 
+/**
+ * A row that says the stack is installed even when its own tables are missing or unreadable
+ * (Django's migration ledger lists app 'axes'): then "no table" is a problem, not "nothing configured".
+ */
+export interface InstalledEvidence {
+  table: string;
+  column: string;
+  equals: string;
+}
+
 export interface StackKnowledge {
   /** kebab-case: 'django-allauth', 'healing-space'. */
   id: string;
   title: string;
+  installed?: InstalledEvidence;
   /** 'app': one application healfix was built against; 'framework': a library many apps share. */
   kind: 'app' | 'framework';
   recognise: Recognition;

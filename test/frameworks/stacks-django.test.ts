@@ -205,5 +205,19 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
     } finally {
       await db.query(`drop owned by ${role}; drop role ${role}`);
     }
+
+    // axes installed (django_migrations lists it) but its table gone: a third answer, not healthy either.
+    await db.query('alter table axes_accessattempt rename to axes_accessattempt_moved');
+    try {
+      const r = await healfix(['doctor', '--json']);
+      expect(r.code).toBe(1);
+      const rateLimits = json(r.stdout).checks.find((c: { check: string }) => c.check === 'rate-limits');
+      expect(rateLimits).toMatchObject({ status: 'error', summary: expect.stringContaining('lockout table missing') });
+      expect(rateLimits.findings.map((f: { title: string }) => f.title)).toEqual([
+        "django-axes is installed (django_migrations lists app 'axes') but axes_accessattempt was not found: lockouts not verified",
+      ]);
+    } finally {
+      await db.query('alter table axes_accessattempt_moved rename to axes_accessattempt');
+    }
   });
 });
