@@ -54,7 +54,7 @@ export async function readCodes(db: OpenedDatabase, src: CodeSource, pending: Ju
   ].join(''));
   const rows = raw.map((r) => ({ ...r, u: src.used ? holds(src.used, conditionRow(r)) : false }));
   const total = raw.length < ROW_CAP ? raw.length : await countRows(db, src.table);
-  return { rows: judgeCodes(rows, pending, clock, { identifierColumn: src.identifier, hasPendingTable, expiresPlusMs: src.expiresPlusMs }), total, truncated: raw.length >= ROW_CAP };
+  return { rows: judgeCodes(rows, pending, clock, { identifierColumn: src.identifier, hasPendingTable, expiresPlusMs: src.expiresPlusMs, usedOnceOwnerConfirmed: src.usedOnceOwnerConfirmed }), total, truncated: raw.length >= ROW_CAP };
 }
 
 /** Which of these emails already have an account (lower-cased). */

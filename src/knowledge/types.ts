@@ -115,6 +115,11 @@ export interface PendingTable {
    * the default HMAC links are stored nowhere). An empty table is then normal, not "signups without a code".
    */
   rowsOnlyWhen?: string;
+  /**
+   * For codes: a code whose owner (by `identifier`) is no longer pending was used (allauth keeps the
+   * confirmation row after the address is verified; nothing else marks it).
+   */
+  usedOnceOwnerConfirmed?: boolean;
   /** What "pending", "expired" and "used" mean here, in a sentence, for the report. */
   meaning: string;
 }
