@@ -221,3 +221,34 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
     }
   });
 });
+
+describeFramework('healfix on the real Django app with allauth\'s default HMAC confirmations (no rows stored)', available, () => {
+  let db: TestDatabase;
+  let mail: MailCatcher;
+  let app: RunningApp;
+  beforeAll(async () => {
+    mail = await startMailCatcher();
+    db = await createTestDatabase('stk_django_hmac');
+    app = await startDjangoApp({ databaseUrl: db.url, mail: { smtpHost: mail.smtpHost, smtpPort: mail.smtpPort } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await mail?.stop();
+    await db?.drop();
+  });
+
+  it('lists the unconfirmed signup, says the links are not stored, and does not call it "a signup without a code"', async () => {
+    const address = email('hmac');
+    const browser = new Browser(app.url);
+    const form = await browser.get('/accounts/signup/');
+    expect((await browser.post('/accounts/signup/', { ...hiddenInputs(form.html, (a) => a.id === 'signup_form'), email: address, password1: password, password2: password })).status).toBe(302);
+    await mail.waitForMessage(address);
+    expect((await db.query('select count(*)::int as n from account_emailconfirmation')).rows[0].n).toBe(0);
+    const r = await runCli(['temp-registrations', '--json', '-d', db.url]);
+    show(['temp-registrations', '--json', '-d', 'DB  # HMAC app'], r);
+    const out = json(r.stdout);
+    expect(r.code).toBe(0);
+    expect(out.pendingSignups).toEqual([expect.objectContaining({ email: address, state: 'pending' })]);
+    expect(out.findings.map((f: { title: string }) => f.title)).toEqual(['account_emailconfirmation is empty: the confirmation links are not stored']);
+  });
+});
