@@ -9,6 +9,7 @@ import { django } from './django.js';
 import { flaskLimiter } from './flask-limiter.js';
 import { healingSpace } from './healing-space.js';
 import { laravel } from './laravel.js';
+import { phoenix } from './phoenix.js';
 import { rackAttack } from './rack-attack.js';
 import { rails } from './rails.js';
 import { rateLimiterFlexible } from './rate-limiter-flexible.js';
@@ -18,6 +19,6 @@ import { supabase } from './supabase.js';
 import type { StackKnowledge } from './types.js';
 
 export const STACKS: readonly StackKnowledge[] = [healingSpace, sana, django, djangoAllauth, djangoAxes, rails, devise, laravel,
-  authjs, supabase, betterAuth, djangoOtp, rodauth, rateLimiterFlexible, flaskLimiter, rackAttack];
+  authjs, supabase, betterAuth, djangoOtp, phoenix, rodauth, rateLimiterFlexible, flaskLimiter, rackAttack];
 
 export type * from './types.js';

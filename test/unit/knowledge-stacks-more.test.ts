@@ -4,6 +4,7 @@ import { authjs } from '../../src/knowledge/authjs.js';
 import { betterAuth } from '../../src/knowledge/better-auth.js';
 import { djangoOtp } from '../../src/knowledge/django-otp.js';
 import { flaskLimiter } from '../../src/knowledge/flask-limiter.js';
+import { phoenix } from '../../src/knowledge/phoenix.js';
 import { rackAttack } from '../../src/knowledge/rack-attack.js';
 import { recogniseStacks } from '../../src/knowledge/recognise.js';
 import { rodauth } from '../../src/knowledge/rodauth.js';
@@ -87,6 +88,17 @@ describe('django-otp', () => {
   it('a cleared token is used; an expired device token is never purgeable (the row is the device)', () => {
     expect(judgePendingRow(device, { id: 1, user_id: 1, token: null, valid_until: iso(-HOUR) }, clock).used).toBe(true);
     expect(judgePendingRow(device, { id: 1, user_id: 1, token: '123456', valid_until: iso(-HOUR) }, clock)).toMatchObject({ used: false, expired: true, purgeable: false });
+  });
+});
+
+describe('Phoenix users_tokens', () => {
+  const tokens = phoenix.pending!.tables[1]!;
+  it('only context "confirm" rows are codes; they expire @confirm_validity_in_days (default 7) after inserted_at; never purgeable', () => {
+    const confirm = { id: 1, user_id: 1, context: 'confirm', inserted_at: naive(-8 * DAY) };
+    expect(judgePendingRow(tokens, confirm, clock)).toMatchObject({ pending: true, expired: true, purgeable: false });
+    expect(judgePendingRow(tokens, { ...confirm, context: 'session' }, clock).pending).toBe(false);
+    expect(judgePendingRow(tokens, confirm, clock, { confirm_validity_in_days: 10 * DAY }).expiresInMs).toBe(2 * DAY);
+    expect(tokens.secret).toEqual({ column: 'token', hashed: true });
   });
 });
 
