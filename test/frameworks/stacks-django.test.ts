@@ -117,6 +117,10 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
       lockedPage = answer.html;
     }
     expect(statuses).toEqual([200, 200, 403]);
+
+    // Exactly at the limit (3 of AXES_FAILURE_LIMIT 3): axes answers 403, and healfix calls it locked.
+    const atLimit = json((await healfix(['rate-limits', '--json'])).stdout);
+    expect(atLimit.lockout.locked).toEqual([expect.objectContaining({ account: expect.stringContaining(locked), attempts: 3, locked: true })]);
     expect((await logIn(new Browser(app.url), locked, password)).status).toBe(403);
 
     const r = await healfix(['rate-limits', '--json', '--setting', 'AXES_COOLOFF_TIME=1']);

@@ -82,6 +82,15 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`${pendingA.replace(/[.]/g, '\\.')}.*expired`));
     expect(r.stdout).not.toContain(confirmed);
+    // The link mailed to that user now fails in the app; explain answers the app's own words.
+    const href = links((await mail.waitForMessage(pendingA)).html ?? '').find((h) => h.includes('/users/confirmation?confirmation_token='))!;
+    const link = new URL(href);
+    const page = await new Browser(app.url).get(link.pathname + link.search);
+    const refusal = pageText(page.html);
+    expect(refusal).toMatch(/Email needs to be confirmed within 3 days, please request a new one/);
+    const explained = await runCli(['explain', '--json', refusal]);
+    show(['explain', '--json', '<text of the page the expired confirmation link opens>'], explained);
+    expect(json(explained.stdout).diagnoses[0].stack).toMatchObject({ id: 'devise', error: 'unconfirmed' });
     const before = (await db.query('select count(*)::int as n from users')).rows[0].n;
     const purge = await healfix(['temp-registrations', '--purge-expired', '--yes', ...DEVISE_SETTINGS]);
     expect(purge.code).not.toBe(2);
