@@ -77,9 +77,12 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
   });
 
   it('a signup whose confirmation was sent 4 days ago (confirm_within 3 days) makes it exit 1; --purge-expired --yes deletes no account', async () => {
-    await db.query(`update users set confirmation_sent_at = confirmation_sent_at - interval '4 days' where email = $1`, [pendingA]);
+    // Signed up and mailed 4 days ago, as Devise would have written it then.
+    await db.query(`update users set confirmation_sent_at = confirmation_sent_at - interval '4 days', created_at = created_at - interval '4 days' where email = $1`, [pendingA]);
     const r = await healfix(['temp-registrations', ...DEVISE_SETTINGS]);
     expect(r.code).toBe(1);
+    const titles = json((await healfix(['temp-registrations', '--json', ...DEVISE_SETTINGS])).stdout).findings.map((f: { title: string }) => f.title);
+    expect(titles).toEqual(['1 unconfirmed signup in users past the confirmation window']);
     expect(r.stdout).toMatch(new RegExp(`${pendingA.replace(/[.]/g, '\\.')}.*expired`));
     expect(r.stdout).not.toContain(confirmed);
     // The link mailed to that user now fails in the app; explain answers the app's own words.
@@ -93,7 +96,9 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
     expect(json(explained.stdout).diagnoses[0].stack).toMatchObject({ id: 'devise', error: 'unconfirmed' });
     const before = (await db.query('select count(*)::int as n from users')).rows[0].n;
     const purge = await healfix(['temp-registrations', '--purge-expired', '--yes', ...DEVISE_SETTINGS]);
-    expect(purge.code).not.toBe(2);
+    // The expired rows are accounts: the plan is empty and nothing is deleted.
+    expect(purge.code).toBe(0);
+    expect(purge.stdout).toContain('Plan: nothing to change.');
     expect((await db.query('select count(*)::int as n from users')).rows[0].n).toBe(before);
     expect((await db.query('select email from users where email = $1', [pendingA])).rowCount).toBe(1);
   });
