@@ -49,7 +49,11 @@ export function windowFindings(table: string, judged: JudgedWindows, clock: DbCl
   return f;
 }
 
-export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | undefined, cmd: Cmd): Finding[] {
+/**
+ * `endSetting`: the setting that would give the lock an end (axes' AXES_COOLOFF_TIME) when none was
+ * given; healfix cannot read the app's settings, so "no end" is said as "none given", with the flag.
+ */
+export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | undefined, cmd: Cmd, endSetting?: { setting: string; where: string }): Finding[] {
   const f: Finding[] = [];
   for (const a of judged.locked.slice(0, 20)) {
     const ends = a.secondsUntilUnlock !== undefined;
@@ -61,8 +65,12 @@ export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | u
         : `account ${a.account} is locked until someone unlocks it (${a.attempts} failed logins)`,
       detail: ends
         ? `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''} until ${a.lockedUntil} (in ${a.secondsUntilUnlock} s).`
-        : `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''}; the lock has no end configured, so it lasts until it is reset.`,
-      hint: 'Wait for the lock to lapse, or unlock the account if the owner is known.',
+        : endSetting
+          ? `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''}; with no ${endSetting.setting} given the framework's default applies and the lock lasts until it is reset.`
+          : `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''}; the lock has no end configured, so it lasts until it is reset.`,
+      hint: endSetting
+        ? `If ${endSetting.where} sets ${endSetting.setting}, pass it (--setting ${endSetting.setting}=VALUE) to see when the lock ends; or unlock the account if the owner is known.`
+        : 'Wait for the lock to lapse, or unlock the account if the owner is known.',
       nextCommand: cmd(` --unlock ${shellQuote(a.unlockAs)}`),
       subject: a.account,
       data: { account: a.account, attempts: a.attempts, lockedUntil: a.lockedUntil, secondsUntilUnlock: a.secondsUntilUnlock },

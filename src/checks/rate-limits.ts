@@ -210,7 +210,9 @@ async function readLockout(db: OpenedDatabase, l: LockoutTable, clock: Awaited<R
     ...(l.stack ? { stack: l.stack.id } : {}),
     ...(spec.lockedStatus !== undefined ? { lockedStatus: spec.lockedStatus } : {}),
   };
-  result.findings.push(...lockoutFindings(judged, spec.lockedStatus, cmd));
+  const unset = spec.ends.kind === 'start-plus' && spec.ends.interval.defaultMs === null && !(spec.ends.interval.setting in (options.settings ?? {}));
+  const endSetting = unset && spec.ends.kind === 'start-plus' ? { setting: spec.ends.interval.setting, where: spec.ends.interval.where } : undefined;
+  result.findings.push(...lockoutFindings(judged, spec.lockedStatus, cmd, endSetting));
 }
 
 /** Doctor's view. 'ok' with the in-memory note when there is no table; the lockout part still counts. */

@@ -120,6 +120,8 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
 
     // Exactly at the limit (3 of AXES_FAILURE_LIMIT 3): axes answers 403, and healfix calls it locked.
     const atLimit = json((await healfix(['rate-limits', '--json'])).stdout);
+    // Without the app's AXES_COOLOFF_TIME healfix says which setting would give the lock its end.
+    expect(atLimit.findings[0].hint).toContain('--setting AXES_COOLOFF_TIME=VALUE');
     expect(atLimit.lockout.locked).toEqual([expect.objectContaining({ account: expect.stringContaining(locked), attempts: 3, locked: true })]);
     expect((await logIn(new Browser(app.url), locked, password)).status).toBe(403);
 
