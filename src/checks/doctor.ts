@@ -1,3 +1,4 @@
+import { recogniseDatabaseStacks, type RecognisedStackSummary } from './doctor-stacks.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { ConnectionError } from '../errors.js';
 import { describePgError, isLostConnection } from '../db/pg-errors.js';
@@ -24,6 +25,8 @@ export interface DoctorOptions {
 
 export interface DoctorResult {
   server?: ServerFacts;
+  /** The stacks src/knowledge recognised in the catalog, with the tables that told and the tables read. */
+  stacks?: RecognisedStackSummary[];
   checks: CheckResult[];
 }
 
@@ -32,6 +35,7 @@ export type FailOn = 'warn' | 'error';
 export async function runDoctor(db: OpenedDatabase | undefined, options: DoctorOptions): Promise<DoctorResult> {
   const checks: CheckResult[] = [];
   let server: ServerFacts | undefined;
+  let stacks: RecognisedStackSummary[] | undefined;
   if (db) {
     options.onCheckStart?.('server');
     try {
@@ -39,6 +43,11 @@ export async function runDoctor(db: OpenedDatabase | undefined, options: DoctorO
       checks.push(serverCheckResult(server));
     } catch (error) {
       checks.push(couldNotRun('server', error));
+    }
+    try {
+      stacks = await recogniseDatabaseStacks(db);
+    } catch {
+      // The checks below read the same catalog and report its error themselves.
     }
     for (const check of options.checks) {
       options.onCheckStart?.(check.title);
@@ -54,7 +63,7 @@ export async function runDoctor(db: OpenedDatabase | undefined, options: DoctorO
   if (options.appUrl) {
     for (const finding of checks.flatMap((c) => c.findings)) finding.nextCommand = finding.nextCommand?.replace('<app-url>', options.appUrl);
   }
-  return { server, checks };
+  return { server, ...(stacks ? { stacks } : {}), checks };
 }
 
 /** Next commands must run against the same database the user named: carry their connection flags over. */

@@ -49,7 +49,11 @@ export function windowFindings(table: string, judged: JudgedWindows, clock: DbCl
   return f;
 }
 
-export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | undefined, cmd: Cmd): Finding[] {
+/**
+ * `endSetting`: the setting that would give the lock an end (axes' AXES_COOLOFF_TIME) when none was
+ * given; healfix cannot read the app's settings, so "no end" is said as "none given", with the flag.
+ */
+export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | undefined, cmd: Cmd, endSetting?: { setting: string; where: string }): Finding[] {
   const f: Finding[] = [];
   for (const a of judged.locked.slice(0, 20)) {
     const ends = a.secondsUntilUnlock !== undefined;
@@ -61,9 +65,13 @@ export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | u
         : `account ${a.account} is locked until someone unlocks it (${a.attempts} failed logins)`,
       detail: ends
         ? `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''} until ${a.lockedUntil} (in ${a.secondsUntilUnlock} s).`
-        : `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''}; the lock has no end configured, so it lasts until it is reset.`,
-      hint: 'Wait for the lock to lapse, or unlock the account if the owner is known.',
-      nextCommand: cmd(` --unlock ${shellQuote(a.account)}`),
+        : endSetting
+          ? `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''}; with no ${endSetting.setting} given the framework's default applies and the lock lasts until it is reset.`
+          : `Logins are refused${lockedStatus ? ` (${lockedStatus})` : ''}; the lock has no end configured, so it lasts until it is reset.`,
+      hint: endSetting
+        ? `If ${endSetting.where} sets ${endSetting.setting}, pass it (--setting ${endSetting.setting}=VALUE) to see when the lock ends; or unlock the account if the owner is known.`
+        : 'Wait for the lock to lapse, or unlock the account if the owner is known.',
+      nextCommand: cmd(` --unlock ${shellQuote(a.unlockAs)}`),
       subject: a.account,
       data: { account: a.account, attempts: a.attempts, lockedUntil: a.lockedUntil, secondsUntilUnlock: a.secondsUntilUnlock },
     });
@@ -75,7 +83,7 @@ export function lockoutFindings(judged: JudgedLockouts, lockedStatus: number | u
       title: `account ${a.account} has ${a.attempts} failed logins (lockout at ${judged.threshold}) but is not locked`,
       detail: 'The failure counter was never reset after the last lock lapsed (or the lock never applied): the next wrong password locks the account again at once.',
       hint: 'Reset the counter on a successful login and when a lock expires.',
-      nextCommand: cmd(` --unlock ${shellQuote(a.account)}`),
+      nextCommand: cmd(` --unlock ${shellQuote(a.unlockAs)}`),
       subject: a.account,
       data: { account: a.account, attempts: a.attempts },
     });

@@ -66,6 +66,7 @@ export function judgeLockouts(spec: LimiterTable, rows: Row[], clock: DbClock, s
     const end = v.locked ? endTime(spec.ends, row, settings) : spec.ends.kind === 'column' ? parseDbTime(row[spec.ends.column]) : undefined;
     const account: LockedAccount = {
       account: v.key,
+      unlockAs: String(spec.keyColumns.map((c) => row[c]).find((x) => x !== null && x !== undefined && x !== '') ?? v.key),
       attempts: v.count ?? 0,
       ...(end ? { lockedUntil: showTime(end) } : {}),
       locked: v.locked,

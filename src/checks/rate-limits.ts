@@ -5,6 +5,7 @@
  * table the app keeps its limits in memory: we say so and point at register-test; where there is one
  * this role may not read, we say that instead (not verified: exit 1).
  */
+import { installedWithoutLimiterTables, installedWithoutTableFinding } from './stack-installed.js';
 import { describeAllTables, parseColumnMapping } from '../db/catalog.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent } from '../db/postgres.js';
@@ -52,7 +53,10 @@ export interface RateLimitKey {
 }
 
 export interface LockedAccount {
+  /** Every key column of the row, joined with " / " (axes: username / ip_address). */
   account: string;
+  /** What --unlock takes: the first key column with a value (axes: the username, else the IP). */
+  unlockAs: string;
   attempts: number;
   /** When the lock ends (a Devise lock: locked_at + unlock_in); absent when it never ends by itself. */
   lockedUntil?: string;
@@ -109,13 +113,23 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
   // A limiter table we may not read is not "limits in memory".
   if (found.unreadable.some((u) => u.role === 'rate-limit')) result.inMemoryOnly = false;
 
+  // A recognised stack's lockout table (axes, Devise) is where its limits live: not "limits in memory" —
+  // unless the stack says it also limits requests in memory (SANA), which the note then names.
+  const stackLockout = found.outside.length ? undefined : found.lockouts.find((l) => l.stack) ?? found.unreadable.find((u) => u.role === 'lockout');
   if (found.window) await readWindows(db, found.window, clock, options, cmd, result);
+  else if (stackLockout) result.inMemoryOnly = false;
   else if (!found.unreadable.some((u) => u.role === 'rate-limit')) {
     result.tables.push({ role: 'rate-limit', table: '(none)', reason: 'no table named or shaped like a rate-limit store (a key, a hit count, a window end)', columns: {} });
     result.findings.push(noTableFinding(found.outside));
   }
   const lockout = found.lockouts[0];
   if (lockout) await readLockout(db, lockout, clock, options, cmd, result);
+  const missing = await installedWithoutLimiterTables(db, all, found.stacks.map((s) => s.stack.id));
+  for (const stack of missing) result.findings.push(installedWithoutTableFinding(stack));
+  if (missing.length && result.inMemoryOnly) {
+    result.findings = result.findings.filter((f) => f.title !== noTableFinding(found.outside).title);
+    result.inMemoryOnly = false;
+  }
   return result;
 }
 
@@ -196,7 +210,9 @@ async function readLockout(db: OpenedDatabase, l: LockoutTable, clock: Awaited<R
     ...(l.stack ? { stack: l.stack.id } : {}),
     ...(spec.lockedStatus !== undefined ? { lockedStatus: spec.lockedStatus } : {}),
   };
-  result.findings.push(...lockoutFindings(judged, spec.lockedStatus, cmd));
+  const unset = spec.ends.kind === 'start-plus' && spec.ends.interval.defaultMs === null && !(spec.ends.interval.setting in (options.settings ?? {}));
+  const endSetting = unset && spec.ends.kind === 'start-plus' ? { setting: spec.ends.interval.setting, where: spec.ends.interval.where } : undefined;
+  result.findings.push(...lockoutFindings(judged, spec.lockedStatus, cmd, endSetting));
 }
 
 /** Doctor's view. 'ok' with the in-memory note when there is no table; the lockout part still counts. */
@@ -205,7 +221,8 @@ export function rateLimitsCheckResult(result: RateLimitsResult): CheckResult {
   const parts: string[] = [];
   if (result.rateLimit) parts.push(`${result.rateLimit.rows} rate-limit keys in ${result.rateLimit.table} (${result.rateLimit.blocked.length} blocked, ${result.rateLimit.stale} stale)`);
   else if (result.inMemoryOnly) parts.push('limits in process memory (no table)');
-  else parts.push('rate-limit table not readable');
+  else if (result.findings.some((f) => f.data?.reason === 'installed-no-table')) parts.push('lockout table missing');
+  else if (!result.lockout) parts.push(result.findings.some((f) => f.data?.reason === 'permission' && /account lockouts/.test(f.title)) ? 'lockout table not readable' : 'rate-limit table not readable');
   if (result.lockout) parts.push(`${result.lockout.locked.length} locked account${result.lockout.locked.length === 1 ? '' : 's'}`);
   return {
     check: 'rate-limits',

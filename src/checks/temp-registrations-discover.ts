@@ -55,6 +55,14 @@ export interface CodeSource {
   expiresPlusMs?: number;
   /** The code column: never read. */
   code?: string;
+  /** The table has rows only under this configuration (src/knowledge PendingTable.rowsOnlyWhen). */
+  rowsOnlyWhen?: string;
+  /** Only rows where this holds are codes (Phoenix: context = 'confirm'; sessions share the table). */
+  filter?: RowCondition;
+  /** A code whose owner is no longer pending was used (allauth). */
+  usedOnceOwnerConfirmed?: boolean;
+  /** The rows are more than codes (django-otp's devices): never a purge target. */
+  neverPurge?: boolean;
   reason: string;
   stack?: string;
 }
@@ -107,6 +115,8 @@ function fromKnowledge(stacks: RecognisedStack[], all: TableInfo[], db: OpenedDa
           table: info, key: spec.key ?? physicalKey(db), identifier: spec.identifier, ...expiry, reason, stack: s.stack.id,
           ...(spec.type ? { type: spec.type } : {}), ...(spec.used ? { used: spec.used } : {}),
           ...(spec.created ? { created: spec.created } : {}), ...(spec.secret ? { code: spec.secret.column } : {}),
+          ...(spec.rowsOnlyWhen ? { rowsOnlyWhen: spec.rowsOnlyWhen } : {}), ...(spec.rowsAreAccounts ? { neverPurge: true } : {}),
+          ...(spec.usedOnceOwnerConfirmed ? { usedOnceOwnerConfirmed: true } : {}), ...(spec.pending ? { filter: spec.pending } : {}),
         };
       }
     }

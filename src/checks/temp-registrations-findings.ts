@@ -15,6 +15,8 @@ export interface FindingInput {
   otpTable?: { display: string };
   /** The pending rows are accounts (Devise users, allauth addresses): never purged. */
   rowsAreAccounts: boolean;
+  /** The code table holds rows only under this configuration: empty is then normal (allauth's HMAC links). */
+  codesOnlyWhen?: string;
   accounts?: Set<string>;
   clock: DbClock;
   /** Builds a `healfix temp-registrations…` command with the user's connection and table flags. */
@@ -105,8 +107,18 @@ export function tempRegistrationFindings(input: FindingInput): Finding[] {
     });
   }
 
-  // Live pending rows nobody was sent a code for.
-  if (otpTable && pendingTable) {
+  // Live pending rows nobody was sent a code for (an empty table is normal when it only fills under a setting).
+  if (otpTable && pendingTable && input.codesOnlyWhen && otps.length === 0 && pending.some((p) => !p.expired)) {
+    f.push({
+      check: 'temp-registrations',
+      severity: 'ok',
+      title: `${otpTable.display} is empty: the confirmation links are not stored`,
+      detail: `This table holds rows only with ${input.codesOnlyWhen}. Each link's expiry travels inside the link, so it cannot be read here; the pending signups above are counted, not aged by their link.`,
+      hint: 'A user whose link expired asks for a new confirmation mail; nothing needs purging.',
+      nextCommand: traceCmd(pending.find((p) => !p.expired)!.email),
+      subject: otpTable.display,
+    });
+  } else if (otpTable && pendingTable) {
     const withCode = new Set<string>();
     for (const o of otps) {
       withCode.add(o.identifier);

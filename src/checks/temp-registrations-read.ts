@@ -49,12 +49,14 @@ export async function readCodes(db: OpenedDatabase, src: CodeSource, pending: Ju
     src.type ? `, ${quoteIdent(src.type)} as t` : '',
     src.created ? `, ${selectText(db, src.created, 'c')}` : '',
     src.expires ? `, ${selectText(db, src.expires, 'x')}` : '',
-    conditionSelect(db, src.used),
+    conditionSelect(db, src.used ? (src.filter ? { all: [src.used, src.filter] } : src.used) : src.filter),
     ` from ${src.table.sql} limit ${ROW_CAP}`,
   ].join(''));
-  const rows = raw.map((r) => ({ ...r, u: src.used ? holds(src.used, conditionRow(r)) : false }));
-  const total = raw.length < ROW_CAP ? raw.length : await countRows(db, src.table);
-  return { rows: judgeCodes(rows, pending, clock, { identifierColumn: src.identifier, hasPendingTable, expiresPlusMs: src.expiresPlusMs }), total, truncated: raw.length >= ROW_CAP };
+  // Only the rows the stack calls codes (Phoenix: context 'confirm', not its sessions).
+  const codes = src.filter ? raw.filter((r) => holds(src.filter!, conditionRow(r))) : raw;
+  const rows = codes.map((r) => ({ ...r, u: src.used ? holds(src.used, conditionRow(r)) : false }));
+  const total = raw.length < ROW_CAP || src.filter ? codes.length : await countRows(db, src.table);
+  return { rows: judgeCodes(rows, pending, clock, { identifierColumn: src.identifier, hasPendingTable, expiresPlusMs: src.expiresPlusMs, usedOnceOwnerConfirmed: src.usedOnceOwnerConfirmed }), total, truncated: raw.length >= ROW_CAP };
 }
 
 /** Which of these emails already have an account (lower-cased). */

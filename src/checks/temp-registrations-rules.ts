@@ -40,7 +40,7 @@ export function judgeCodes(
   rows: Record<string, unknown>[],
   pending: JudgedPending[],
   clock: DbClock,
-  options: { identifierColumn: string; hasPendingTable: boolean; expiresPlusMs?: number },
+  options: { identifierColumn: string; hasPendingTable: boolean; expiresPlusMs?: number; usedOnceOwnerConfirmed?: boolean },
 ): JudgedOtp[] {
   const pendingById = new Map(pending.map((p) => [p.key, p]));
   const idPrefix = commonIdPrefix(pending.map((p) => p.key), options.identifierColumn);
@@ -48,11 +48,11 @@ export function judgeCodes(
     const ident = String(r.i ?? '');
     const c = parseDbTime(r.c);
     const x = plus(parseDbTime(r.x), options.expiresPlusMs);
-    const isUsed = isTruthyFlag(r.u);
-    const expired = x !== undefined && msFromNow(clock, x) < 0;
     const typeText = r.t === null || r.t === undefined ? undefined : String(r.t);
     const signupTyped = typeText === undefined ? undefined : SIGNUP_TYPES.test(typeText);
     const owner = pendingById.get(ident);
+    const isUsed = isTruthyFlag(r.u) || (options.usedOnceOwnerConfirmed === true && !owner);
+    const expired = x !== undefined && msFromNow(clock, x) < 0;
     let link: OtpRecord['link'];
     let email: string | undefined;
     if (owner) {

@@ -59,6 +59,16 @@ export interface PendingSignup {
   expiresInSeconds?: number;
 }
 
+export interface PendingSignupListed {
+  email: string;
+  createdAt?: string;
+  expiresAt?: string;
+  /** 'pending': waiting and usable; 'expired': the row expired; 'link expired': every link or code sent for it expired or was used. */
+  state: 'pending' | 'expired' | 'link expired';
+}
+
+const LISTED_SIGNUPS = 50;
+
 export interface OtpRecord {
   key: string;
   /** The temp id, email or user id the code belongs to. */
@@ -103,6 +113,8 @@ export interface TempRegistrationsResult {
   trace?: SignupTrace;
   /** Nothing found: the app keeps pending signups elsewhere (session, memory). */
   inMemoryOnly?: boolean;
+  /** The pending signups by email (first 50), each with the state of its link or code. */
+  pendingSignups?: PendingSignupListed[];
   /** Stacks recognised in the catalog, with the evidence. */
   stacks: { id: string; title: string; evidence: string[] }[];
   /** What --purge-expired would delete from: tables, key and expiry columns, rows expired now. */
@@ -159,8 +171,10 @@ export async function inspectTempRegistrations(db: OpenedDatabase, options: Temp
       oldestCreatedAt: showTime(oldest(otps.map((o) => o.created))),
       ...(read.truncated ? { truncated: true } : {}),
     };
-    if (src.expires) result.purgeTargets.push(purgeTarget('otp', src, result.counts.otp.expired));
+    if (src.expires && !src.neverPurge) result.purgeTargets.push(purgeTarget('otp', src, result.counts.otp.expired));
   }
+
+  if (found.pending) result.pendingSignups = listPendingSignups(pending, otps);
 
   let accounts: Set<string> | undefined;
   if (found.users && pending.length && !found.pending?.rowsAreAccounts) {
@@ -172,6 +186,7 @@ export async function inspectTempRegistrations(db: OpenedDatabase, options: Temp
   const cmd = (rest: string) => `healfix temp-registrations${rest}${args}${options.table ? ` --table ${shellQuote(options.table)}` : ''}${options.otpTable ? ` --otp-table ${shellQuote(options.otpTable)}` : ''}${typeof options.columns === 'string' && options.columns ? ` --columns ${shellQuote(options.columns)}` : ''}${settingFlags(options.settings)}`;
   result.findings.push(...tempRegistrationFindings({
     pending, otps, pendingTable: found.pending?.table, otpTable: found.code?.table, rowsAreAccounts: Boolean(found.pending?.rowsAreAccounts),
+    codesOnlyWhen: found.code?.rowsOnlyWhen,
     accounts, clock, cmd, staleAfterMs: options.staleAfterMs ?? 15 * 60_000,
     trigger: found.pending ? utcExpiryTrigger(db, found.pending.table.name) : undefined, utcOffsetMinutes: options.utcOffsetMinutes,
   }));
@@ -183,6 +198,15 @@ export async function inspectTempRegistrations(db: OpenedDatabase, options: Temp
   // A token is the verification link itself: never shown.
   if (found.pending && SECRET_KEY_COLUMN.test(found.pending.key)) maskKeys(result);
   return result;
+}
+
+/** Pending signups by email; a signup whose every code is dead waits for a link that cannot work. */
+function listPendingSignups(pending: JudgedPending[], otps: JudgedOtp[]): PendingSignupListed[] {
+  return pending.slice(0, LISTED_SIGNUPS).map((p) => {
+    const codes = otps.filter((o) => o.identifier === p.key || (o.link === 'email' && o.email?.toLowerCase() === p.email.toLowerCase()));
+    const state = p.expired ? 'expired' : codes.length && codes.every((o) => !o.live) ? 'link expired' : 'pending';
+    return { email: p.email, ...(p.createdAt ? { createdAt: p.createdAt } : {}), ...(p.expiresAt ? { expiresAt: p.expiresAt } : {}), state };
+  });
 }
 
 function purgeTarget(role: 'pending' | 'otp', src: PendingSource | CodeSource, expiredRows: number): PurgeTarget {

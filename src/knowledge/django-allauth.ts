@@ -41,6 +41,8 @@ export const djangoAllauth: StackKnowledge = {
         },
         secret: { column: 'key', hashed: false },
         rowsAreAccounts: false,
+        usedOnceOwnerConfirmed: true,
+        rowsOnlyWhen: 'ACCOUNT_EMAIL_CONFIRMATION_HMAC = False (the default HMAC links carry their own timestamp and are stored nowhere)',
         meaning: 'a confirmation link sent at `sent`, valid for ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS (default 3); a row never sent (sent is null) cannot be used',
       },
     ],

@@ -9,6 +9,7 @@ export const djangoAxes: StackKnowledge = {
   id: 'django-axes',
   title: 'django-axes',
   kind: 'framework',
+  installed: { table: 'django_migrations', column: 'app', equals: 'axes' },
   recognise: { tables: [{ table: 'axes_accessattempt', columns: ['username', 'ip_address', 'attempt_time', 'failures_since_start'] }] },
   limiters: {
     tables: [

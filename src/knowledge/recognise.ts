@@ -69,6 +69,8 @@ export function limiterColumns(spec: LimiterTable): string[] {
 export function recogniseStacks(catalog: readonly CatalogTable[], stacks: readonly StackKnowledge[] = STACKS): RecognisedStack[] {
   const out: RecognisedStack[] = [];
   for (const stack of stacks) {
+    // A stack with no table (Flask-Limiter, rack-attack) is known by its error texts, never by a catalog.
+    if (!stack.recognise.tables.length) continue;
     const seen = stack.recognise.tables.map((sig) => ({ sig, table: findCatalogTable(catalog, sig.table) }));
     if (!seen.every(({ sig, table }) => table && hasColumns(table, sig.columns))) continue;
     const pending = (stack.pending?.tables ?? []).flatMap((spec) => {

@@ -110,6 +110,16 @@ export interface PendingTable {
    * unless the user names them explicitly and the plan says how many accounts that deletes.
    */
   rowsAreAccounts: boolean;
+  /**
+   * The table holds rows only under this configuration (allauth: `ACCOUNT_EMAIL_CONFIRMATION_HMAC = False`;
+   * the default HMAC links are stored nowhere). An empty table is then normal, not "signups without a code".
+   */
+  rowsOnlyWhen?: string;
+  /**
+   * For codes: a code whose owner (by `identifier`) is no longer pending was used (allauth keeps the
+   * confirmation row after the address is verified; nothing else marks it).
+   */
+  usedOnceOwnerConfirmed?: boolean;
   /** What "pending", "expired" and "used" mean here, in a sentence, for the report. */
   meaning: string;
 }
@@ -177,10 +187,21 @@ export interface ErrorText {
   check: string[];
 }
 
+/**
+ * A row that says the stack is installed even when its own tables are missing or unreadable
+ * (Django's migration ledger lists app 'axes'): then "no table" is a problem, not "nothing configured".
+ */
+export interface InstalledEvidence {
+  table: string;
+  column: string;
+  equals: string;
+}
+
 export interface StackKnowledge {
   /** kebab-case: 'django-allauth', 'healing-space'. */
   id: string;
   title: string;
+  installed?: InstalledEvidence;
   /** 'app': one application healfix was built against; 'framework': a library many apps share. */
   kind: 'app' | 'framework';
   recognise: Recognition;

@@ -1,5 +1,6 @@
 import type { DoctorResult, FailOn } from '../checks/doctor.js';
 import { countByStatus, doctorPassed } from '../checks/doctor.js';
+import { stacksLine } from '../checks/doctor-stacks.js';
 import type { CheckStatus } from '../checks/types.js';
 import type { DatabaseTarget } from '../db/target.js';
 import { chalk } from './color.js';
@@ -22,6 +23,7 @@ export const MAX_FINDINGS_PER_CHECK = 10;
 
 export function reportDoctorHuman(write: Write, result: DoctorResult, target: DatabaseTarget | undefined, failOn: FailOn): void {
   if (target) write(`${chalk.dim('Database:')} ${target.display} ${chalk.dim(`(from ${target.source})`)}\n\n`);
+  if (result.stacks) write(`${chalk.dim('Recognised:')} ${result.stacks.length ? stacksLine(result.stacks) : 'no known stack (tables found by name and shape)'}\n\n`);
   write(renderTable(['check', 'status', 'summary'], result.checks.map((c) => [c.check, STATUS_LABEL[c.status](), c.summary])));
   const problems = result.checks.map((c) => ({ check: c.check, findings: c.findings.filter((f) => f.severity !== 'ok') }));
   if (problems.some((p) => p.findings.length > 0)) write('\n');
@@ -50,6 +52,7 @@ export function doctorJson(result: DoctorResult, target: DatabaseTarget | undefi
     failOn,
     ...(target ? { target: { kind: target.kind, source: target.source, display: target.display } } : {}),
     ...(result.server ? { server: result.server } : {}),
+    ...(result.stacks ? { stacks: result.stacks } : {}),
     counts: countByStatus(result),
     checks: result.checks,
   });

@@ -29,6 +29,10 @@ export function reportTempRegistrations(result: TempRegistrationsResult, options
   const o = result.counts.otp;
   if (o) rows.push([o.table, o.rows, o.live, o.expired, `${o.used} used, ${o.orphans} orphaned`, o.oldestCreatedAt ?? '']);
   out += renderTable(['table', 'rows', 'live', 'expired', 'other', 'oldest created'], rows);
+  if (result.pendingSignups?.length) {
+    out += `\n${chalk.bold('Pending signups')}${p && p.rows > result.pendingSignups.length ? chalk.dim(` (first ${result.pendingSignups.length} of ${p.rows})`) : ''}\n`;
+    out += renderTable(['email', 'created', 'expires', 'state'], result.pendingSignups.map((s) => [s.email, s.createdAt ?? '', s.expiresAt ?? '', s.state]));
+  }
   if (result.trace) {
     const t = result.trace;
     out += `\n${chalk.bold(`Signup of ${t.email}`)}: ${t.pending.length} pending row${t.pending.length === 1 ? '' : 's'}, account ${t.accountExists === undefined ? 'unknown (no users table)' : t.accountExists ? 'exists' : 'does not exist'}\n`;

@@ -20,6 +20,8 @@ export interface StartAppOptions {
   /** The app's own database (a fresh one from createTestDatabase). */
   databaseUrl: string;
   mail?: MailSettings;
+  /** App settings read from the environment (Django: ACCOUNT_EMAIL_CONFIRMATION_HMAC). */
+  env?: Record<string, string>;
 }
 
 export interface RunningApp {
@@ -167,6 +169,7 @@ async function appEnvironment(stack: string, options: StartAppOptions): Promise<
     DATABASE_URL: options.databaseUrl,
     PORT: String(port),
     LOG_FILE: logFile,
+    ...options.env,
   };
   if (options.mail && 'smtpHost' in options.mail) {
     env.SMTP_HOST = options.mail.smtpHost;

@@ -107,7 +107,7 @@ describeDb('rate-limits with a recognised stack', () => {
     const db = await open(axes.url);
     const result = await inspectRateLimits(db);
     expect(result.lockout).toMatchObject({ table: 'axes_accessattempt', stack: 'django-axes', threshold: 3, lockedStatus: 403 });
-    expect(result.lockout!.locked).toEqual([{ account: 'ann / 127.0.0.1', attempts: 3, locked: true }]);
+    expect(result.lockout!.locked).toEqual([{ account: 'ann / 127.0.0.1', unlockAs: 'ann', attempts: 3, locked: true }]);
     expect(result.findings.find((f) => f.subject === 'ann / 127.0.0.1')!.detail).toContain('(403)');
     const cooled = await inspectRateLimits(db, { settings: { AXES_COOLOFF_TIME: 30_000 } });
     expect(cooled.lockout!.locked).toEqual([]);

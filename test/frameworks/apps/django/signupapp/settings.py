@@ -87,6 +87,8 @@ ACCOUNT_EMAIL_REQUIRED = True
 ACCOUNT_USERNAME_REQUIRED = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# allauth's default (True) signs the link and stores nothing; "false" keeps account_emailconfirmation rows.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = os.environ.get("ACCOUNT_EMAIL_CONFIRMATION_HMAC", "true") == "true"
 LOGIN_REDIRECT_URL = "/"
 
 # axes: three failures lock the account (by username, here the email) for an hour.
