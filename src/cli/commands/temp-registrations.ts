@@ -59,9 +59,11 @@ export function registerTempRegistrations(program: Command): void {
         const { purgeTempRegistrationsPlan } = await import('../../fix/purge-temp-registrations.js');
         const plan = purgeTempRegistrationsPlan(result);
         const steps = plan.steps;
-        // A dry run reports the state as it is: something to purge → exit 1, nothing → exit 0.
+        // A dry run reports the state as it is: something to purge → exit 1, nothing → exit 0. Expired
+        // signups that are accounts are never purged, so while they remain the purge is not done either.
+        const { leftExpiredAccounts } = await import('../../checks/temp-registrations-findings.js');
         if (flags.dryRun || steps.length === 0) {
-          const code = steps.length ? EXIT.PROBLEMS : EXIT.OK;
+          const code = steps.length || leftExpiredAccounts(result.findings) ? EXIT.PROBLEMS : EXIT.OK;
           reportTempRegistrations(result, { ...report, plan: { steps, dryRun: flags.dryRun }, ok: code === EXIT.OK });
           return code;
         }
@@ -81,7 +83,7 @@ export function registerTempRegistrations(program: Command): void {
         const verified = left
           ? { ok: false, message: `${left} expired row${left === 1 ? '' : 's'} still there after the purge` }
           : { ok: true, message: 'no expired rows left in the purged tables (re-read after the write)' };
-        const code = verified.ok ? EXIT.OK : EXIT.PROBLEMS;
+        const code = verified.ok && !leftExpiredAccounts(after.findings) ? EXIT.OK : EXIT.PROBLEMS;
         if (flags.json) reportTempRegistrations(after, { ...report, plan: { steps }, applied: done.applied, verified, ok: code === EXIT.OK });
         else {
           const { renderApplied, renderVerified, emailMasker } = await import('../../report/state-report.js');
