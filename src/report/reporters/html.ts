@@ -11,7 +11,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1f2328;background:#fff}
 h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
 .verdict{display:inline-block;padding:.15rem .6rem;border-radius:1rem;font-weight:600}
-.ok{color:#1a7f37}.warn{color:#9a6700}.error{color:#cf222e}.skipped{color:#656d76}
+:is(td,strong,span).ok{color:#1a7f37}:is(td,strong).warn{color:#9a6700}:is(td,strong,span).error{color:#cf222e}td.skipped{color:#656d76}
 .verdict.ok{background:#dafbe1}.verdict.error{background:#ffebe9}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
 th{font-weight:600;background:#f6f8fa}
