@@ -4,9 +4,22 @@ import { chalk } from './color.js';
 
 /**
  * Compact: a rule under the header and none between rows (a doctor table of four checks used to be
- * seventeen lines). cli-table3 draws a row separator from the `mid` characters; empty ones drop it.
+ * seventeen lines). cli-table3 draws the same `mid` rule under the header and between rows, so the rules
+ * after the first are dropped from its output (empty `mid` characters would drop the header's too, and
+ * without colour the header would then look like a row).
  */
-const COMPACT_CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+function dropRowRules(table: string): string {
+  let seen = false;
+  return table
+    .split('\n')
+    .filter((line) => {
+      if (!line.startsWith('├')) return true;
+      if (seen) return false;
+      seen = true;
+      return true;
+    })
+    .join('\n');
+}
 
 /** Piped output has no width; a CI log or a file reads well at this one. */
 const PIPED_COLUMNS = 120;
@@ -58,13 +71,12 @@ export function renderTable(head: string[], rows: (string | number)[][], options
   const table = new Table({
     head: head.map((h) => chalk.bold(h)),
     style: { head: [], border: [] },
-    chars: COMPACT_CHARS,
     colWidths,
     wordWrap: true,
     wrapOnWordBoundary: true,
   });
   for (const row of body) table.push(row);
-  return `${table.toString()}\n`;
+  return `${dropRowRules(table.toString())}\n`;
 }
 
 export const mark = {

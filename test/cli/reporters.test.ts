@@ -139,6 +139,21 @@ describeDb('--reporter over doctor documents', () => {
     expect(two.stderr).toContain('junit and gitlab would both write to stdout');
   });
 
+  it('human output: compact, one shared hint for two findings, fits COLUMNS=40, --verbose adds the detail', async () => {
+    const wide = await runCli(['doctor', '-d', broken.url]);
+    expect(wide.code).toBe(1);
+    expect(wide.stdout.match(/^├/gm)).toHaveLength(1);
+    expect(wide.stdout.match(/^  next: healfix sequences --fix/gm)).toHaveLength(1);
+    expect(wide.stdout).not.toContain('fails with a duplicate key error');
+    const verbose = await runCli(['doctor', '-d', broken.url, '--verbose']);
+    expect(verbose.stdout.match(/fails with a duplicate key error/g)).toHaveLength(2);
+    const narrow = await runCli(['doctor', '-d', broken.url], { env: { COLUMNS: '40' } });
+    expect(narrow.code).toBe(1);
+    expect(narrow.stdout).toContain('sequences  error\n  2 lagging sequences in 1 schema (2 checked)');
+    // Piped with no COLUMNS: a table 120 columns wide at most.
+    for (const line of wide.stdout.split('\n').filter((l) => /^[┌│├└]/.test(l))) expect(line.length).toBeLessThanOrEqual(120);
+  });
+
   it('--quiet prints only the summary line, with the same exit code', async () => {
     const r = await runCli(['doctor', '-d', broken.url, '--quiet']);
     expect(r.code).toBe(1);
