@@ -134,6 +134,10 @@ describeDb('--reporter over doctor documents', () => {
     const unknown = await runCli(['doctor', '-d', broken.url, '--reporter', 'sarif', '--json']);
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, error: { code: 'usage', message: expect.stringContaining('unknown reporter "sarif"') } });
+    // A flag commander rejects: --reporter json still gets its one document.
+    const bogus = await runCli(['doctor', '--bogus', '--reporter', 'json']);
+    expect(bogus.code).toBe(2);
+    expect(JSON.parse(bogus.stdout)).toMatchObject({ ok: false, error: { code: 'usage', message: "unknown option '--bogus'" } });
     const two = await runCli(['doctor', '-d', broken.url, '--reporter', 'junit', '--reporter', 'gitlab']);
     expect(two.code).toBe(2);
     expect(two.stderr).toContain('junit and gitlab would both write to stdout');
