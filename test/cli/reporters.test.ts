@@ -172,6 +172,12 @@ describeDb('--reporter over doctor documents', () => {
     const issues = JSON.parse(readFileSync(join(dir, 'seq.json'), 'utf8')) as { description: string }[];
     expect(issues.map((i) => i.description).sort()).toEqual([expect.stringContaining('public.invoices_id_seq lags the data by 3'), expect.stringContaining('public.orders_id_seq lags the data by 6')]);
     expect(xmlElements(readFileSync(join(dir, 'seq.xml'), 'utf8'), 'failure')).toHaveLength(2);
+    // explain: a recognised paste is a warning about the app, and the run itself is fine (exit 0).
+    const paste = 'ERROR: duplicate key value violates unique constraint "notifications_pkey" DETAIL: Key (id)=(3) already exists.';
+    const explained = await runCli(['explain', '--offline', '--reporter', 'github', '--reporter', `markdown:${join(dir, 'explain.md')}`], { input: paste });
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/^::warning title=healfix explain%3A explain::Duplicate key on "notifications_pkey"/m);
+    expect(readFileSync(join(dir, 'explain.md'), 'utf8')).toMatch(/^### healfix explain: ✅ explained/);
     const temp = await runCli(['temp-registrations', '-d', healthy.url, '--reporter', 'markdown']);
     expect(temp.stdout).toMatch(/^### healfix temp-registrations: /);
   });

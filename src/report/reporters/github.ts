@@ -20,6 +20,6 @@ export function renderGithubAnnotations(view: DocumentView): string {
   }
   // A failed run with nothing to annotate (a check that ended "not verified") still gets one line.
   if (!view.ok && !lines.length) lines.push(`::error title=${escapeProperty(`healfix ${view.command}`)}::${escapeData(view.summary)}`);
-  lines.push(`::notice title=${escapeProperty(`healfix ${view.command}`)}::${escapeData(`${view.ok ? 'healthy' : 'problems'}: ${view.summary}`)}`);
+  lines.push(`::notice title=${escapeProperty(`healfix ${view.command}`)}::${escapeData(`${view.verdict}: ${view.summary}`)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -39,9 +39,9 @@ function timeline(steps: ViewStep[]): string {
 const STATUS_TEXT: Record<ViewStatus, string> = { ok: 'ok', warn: 'warning', error: 'error', skipped: 'skipped' };
 
 export function renderHtml(view: DocumentView, generatedAt = new Date()): string {
-  const title = `healfix ${view.command}: ${view.ok ? 'healthy' : 'problems'}`;
+  const title = `healfix ${view.command}: ${view.verdict}`;
   const parts: string[] = [];
-  parts.push(`<h1>healfix ${esc(view.command)} <span class="verdict ${view.ok ? 'ok' : 'error'}">${view.ok ? 'healthy' : 'problems'}</span></h1>`);
+  parts.push(`<h1>healfix ${esc(view.command)} <span class="verdict ${view.ok ? 'ok' : 'error'}">${esc(view.verdict)}</span></h1>`);
   if (view.target) parts.push(`<p class="meta">Database: <code>${esc(view.target)}</code></p>`);
   parts.push(`<p id="summary">${esc(view.summary)}</p>`);
   if (view.error) {

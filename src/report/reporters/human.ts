@@ -10,7 +10,7 @@ import { groupFindings, problemFindings, type DocumentView, type ViewStatus } fr
 const STATUS: Record<ViewStatus, () => string> = { ok: () => mark.ok('ok'), warn: () => mark.warn('warn'), error: () => mark.error('error'), skipped: () => mark.skip('skipped') };
 
 export function summaryLine(view: DocumentView): string {
-  return `${view.ok ? chalk.green('✔ healthy:') : chalk.red('✖ problems:')} ${view.summary}\n`;
+  return `${view.ok ? chalk.green(`✔ ${view.verdict}:`) : chalk.red(`✖ ${view.verdict}:`)} ${view.summary}\n`;
 }
 
 export function renderHumanView(view: DocumentView, options: { verbose?: boolean } = {}): string {

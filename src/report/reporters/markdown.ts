@@ -9,7 +9,7 @@ const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 
 export function renderMarkdown(view: DocumentView): string {
   const out: string[] = [];
-  out.push(`### healfix ${view.command}: ${view.ok ? '✅ healthy' : '❌ problems'}`, '');
+  out.push(`### healfix ${view.command}: ${view.ok ? '✅' : '❌'} ${view.verdict}`, '');
   if (view.target) out.push(`Database: ${code(view.target)}`, '');
   if (view.error) {
     out.push(`**error:** ${view.error.message}`, ...(view.error.hint ? ['', view.error.hint] : []), '');
@@ -30,6 +30,6 @@ export function renderMarkdown(view: DocumentView): string {
     if (g.next) out.push('', `next: ${code(g.next)}`);
     out.push('');
   }
-  out.push(`**${view.ok ? 'healthy' : 'problems'}:** ${view.summary}`, '');
+  out.push(`**${view.verdict}:** ${view.summary}`, '');
   return out.join('\n');
 }

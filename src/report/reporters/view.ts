@@ -39,6 +39,8 @@ export interface ViewStep {
 export interface DocumentView {
   command: string;
   ok: boolean;
+  /** One word for `ok`: "healthy" / "problems" (explain: "explained", as its findings are the paste's). */
+  verdict: string;
   summary: string;
   target?: string;
   checks: ViewCheck[];
@@ -113,11 +115,12 @@ export function viewDocument(doc: Doc): DocumentView {
   const command = text(doc.command) ?? 'healfix';
   const ok = doc.ok === true;
   const target = text((doc.target as Doc | undefined)?.display);
-  const base = { command, ok, ...(target ? { target } : {}) };
+  const verdict = ok ? (command === 'explain' ? 'explained' : 'healthy') : 'problems';
+  const base = { command, ok, verdict, ...(target ? { target } : {}) };
   const error = doc.error as DocumentView['error'] | undefined;
   if (error && typeof error === 'object' && text(error.message)) {
     const f: ViewFinding = { check: command, severity: 'error', title: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-    return { ...base, ok: false, error, summary: `error: ${error.message}`, checks: [{ check: command, status: 'error', summary: error.message, findings: [f] }] };
+    return { ...base, ok: false, verdict: 'error', error, summary: `error: ${error.message}`, checks: [{ check: command, status: 'error', summary: error.message, findings: [f] }] };
   }
   if (Array.isArray(doc.checks)) {
     const checks = list(doc.checks).map((c): ViewCheck => {
@@ -134,7 +137,8 @@ export function viewDocument(doc: Doc): DocumentView {
     return { ...base, summary, checks: [checkOf('sequences', latest, summary, ok)] };
   }
   if (command === 'explain') {
-    const findings = list(doc.diagnoses).map(diagnosisFinding);
+    // A recognised error is what the user pasted, not a failure of this run: a warning unless the run failed.
+    const findings = list(doc.diagnoses).map((d) => ({ ...diagnosisFinding(d), severity: ok ? ('warn' as const) : ('error' as const) }));
     const summary = summaryOf(doc, `${findings.length} diagnoses`);
     return { ...base, summary, checks: [checkOf('explain', findings, summary, ok)] };
   }
