@@ -59,10 +59,14 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** --json anywhere before a `--` separator (commander has not parsed it when it fails on another flag). */
+/**
+ * --json (or --reporter json on stdout) anywhere before a `--` separator: commander has not parsed it when it
+ * fails on another flag.
+ */
 function wantsJson(argv: string[]): boolean {
   const end = argv.indexOf('--');
-  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+  const args = end === -1 ? argv : argv.slice(0, end);
+  return args.some((a, i) => a === '--json' || a === '--reporter=json' || (a === '--reporter' && args[i + 1] === 'json'));
 }
 
 /** The subcommand named in argv, for the `command` of an error document. */

@@ -14,6 +14,12 @@ export interface ConnectionFlags {
 
 export interface OutputFlags {
   json?: boolean;
+  /** --reporter name[:file], repeatable. */
+  reporter?: string[];
+  /** register-test's older --output FILE: the file of a reporter named without one. */
+  output?: string;
+  verbose?: boolean;
+  quiet?: boolean;
 }
 
 export function addConnectionOptions(command: Command, options: { repeatable?: boolean } = {}): Command {
@@ -29,8 +35,17 @@ export function addConnectionOptions(command: Command, options: { repeatable?: b
     .addOption(new Option('--connect-timeout <duration>', 'give up connecting after (500ms, 10s, 1m)').default('10s'));
 }
 
+/** The output flags every command with a --json document shares: --json, --reporter, --verbose, --quiet. */
 export function addJsonOption(command: Command): Command {
-  return command.option('--json', 'print one JSON document on stdout (see docs/json.md)');
+  return command
+    .option('--json', 'print one JSON document on stdout (see docs/json.md)')
+    .option(
+      '--reporter <name[:file]>',
+      'human, json, junit, github, markdown, gitlab or html; :FILE writes it to a file (repeatable)',
+      (value: string, all: string[] | undefined) => [...(all ?? []), value],
+    )
+    .option('--verbose', 'every finding with its full detail')
+    .option('-q, --quiet', 'print only the summary line');
 }
 
 export function targetOptionsFrom(flags: ConnectionFlags): TargetOptions {

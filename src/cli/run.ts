@@ -1,12 +1,13 @@
 import { ConfigError, ConnectionError, EXIT, InterruptedError, isHealfixError, isJsonWritten, MissingDriverError, NotConfirmedError, UsageError, type ExitCode } from '../errors.js';
 import { writeStderr, writeStdout } from '../report/io.js';
+import type { OutputFlags } from './options.js';
 
 /**
  * Wraps a command's work: the returned exit code becomes process.exitCode, and any error becomes one
  * line on stderr (plus one JSON document on stdout under --json). Never process.exit(): that can cut
  * a long --json document short (knip PR #512).
  */
-export function commandAction<O extends { json?: boolean }>(
+export function commandAction<O extends OutputFlags>(
   name: string,
   work: (options: O, ...rest: string[]) => Promise<ExitCode>,
 ) {
@@ -14,11 +15,72 @@ export function commandAction<O extends { json?: boolean }>(
     // commander passes positional arguments first, then the options object, then the Command.
     const options = args[args.length - 2] as O;
     const positionals = args.slice(0, -2) as string[];
+    let output: DocumentOutput | undefined;
     try {
+      output = await prepareOutput(options);
       process.exitCode = await work(options, ...positionals);
     } catch (error) {
       process.exitCode = await reportError(name, await asKnownError(error), Boolean(options?.json));
+    } finally {
+      if (output) process.exitCode = await output.finish(name, process.exitCode as ExitCode);
     }
+  };
+}
+
+interface DocumentOutput {
+  finish(command: string, code: ExitCode): Promise<ExitCode>;
+}
+
+/**
+ * --reporter / --quiet: the command runs once in document mode (as under --json), its document is collected
+ * instead of printed, and every reporter renders that one object. Paths are checked before any work.
+ */
+async function prepareOutput(options: OutputFlags): Promise<DocumentOutput | undefined> {
+  const values = [...(options.reporter ?? []), ...(options.json && !options.reporter?.some((r) => r === 'json') ? ['json'] : [])];
+  if (!values.length && !options.quiet && options.output === undefined) return undefined;
+  const { parseReporters } = await import('../report/reporters/spec.js');
+  const specs = parseReporters(values.length ? values : ['human'], options.output);
+  // The terminal keeps its report unless a reporter took stdout: junit:FILE alone still shows the run.
+  if (!specs.some((s) => s.file === undefined && s.name !== 'github')) specs.push({ name: 'human' });
+  const { assertWritableFile } = await import('./paths.js');
+  for (const spec of specs) if (spec.file !== undefined) assertWritableFile(spec.file, spec.file === options.output ? '--output' : `--reporter ${spec.name}`);
+  if (options.quiet && specs.some((s) => s.file === undefined && s.name !== 'human' && s.name !== 'github')) {
+    throw new UsageError('--quiet prints only the summary line; it cannot go with a document on stdout (write that one to a file)');
+  }
+  // Only the terminal report, as ever: nothing to collect.
+  if (!options.quiet && specs.every((s) => s.name === 'human' && s.file === undefined)) return undefined;
+  if (!options.quiet && specs.length === 1 && specs[0]!.name === 'json' && specs[0]!.file === undefined) {
+    options.json = true;
+    return undefined;
+  }
+  options.json = true;
+  const { captureStdout, writeStderr: stderr, writeTerminal } = await import('../report/io.js');
+  const collected = captureStdout();
+  return {
+    async finish(command, code) {
+      const text = collected();
+      let doc: Record<string, unknown>;
+      try {
+        doc = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        stderr(`healfix: ${command} wrote no document for --reporter to render\n`);
+        return EXIT.ERROR;
+      }
+      const { writeReports } = await import('../report/reporters/index.js');
+      try {
+        const humanOnStdout = specs.filter((s) => !(options.quiet && s.name === 'human'));
+        writeReports(humanOnStdout, doc, { stdout: writeTerminal, stderr, env: process.env, verbose: options.verbose });
+        if (options.quiet) {
+          const [{ summaryLine }, { viewDocument }] = await Promise.all([import('../report/reporters/human.js'), import('../report/reporters/view.js')]);
+          writeTerminal(summaryLine(viewDocument(doc)));
+        }
+      } catch (error) {
+        // A report file that cannot be written after the work ran: said, and the run is not "ok".
+        stderr(`healfix: could not write a report: ${(error as Error).message}\n`);
+        return EXIT.ERROR;
+      }
+      return code;
+    },
   };
 }
 

@@ -71,6 +71,8 @@ export interface StepRecord {
   ms: number;
   ok: boolean;
   result: string;
+  /** Redirects followed before this answer (the HTML report's timeline shows the hops). */
+  redirects?: number;
   /** The answer was longer than healfix keeps: only this many bytes were read (see MAX_BODY_BYTES). */
   bodyTruncatedAt?: number;
 }
@@ -223,6 +225,7 @@ async function runSteps(steps: FlowStep[], ctx: PassContext, start: { records: S
     const expected = step.expect ? step.expect.includes(answer.status) : answer.status >= 200 && answer.status < 300;
     const record: StepRecord = { ...(ctx.clientNo ? { client: ctx.clientNo } : {}), attempt: ctx.attempt, name: step.name, method, path, status: answer.status, ms: answer.ms, ok: expected, result: '' };
     if (answer.truncatedAt !== undefined) record.bodyTruncatedAt = answer.truncatedAt;
+    if (answer.redirects) record.redirects = answer.redirects;
     records.push(record);
     // A GET whose answer feeds a JSON capture (the CSRF token) must be JSON too, or the capture fails obscurely.
     const jsonCapture = expected && Object.values(step.capture ?? {}).some((c) => 'json' in c);

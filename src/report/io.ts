@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { maskSecrets } from '../secrets.js';
 
 /**
@@ -7,7 +7,26 @@ import { maskSecrets } from '../secrets.js';
  */
 export type Write = (text: string) => void;
 
+/** While --reporter renders the document, the command's own stdout (that document) is collected here. */
+let captured: string[] | undefined;
+
 export const writeStdout: Write = (text) => {
+  if (captured) captured.push(maskSecrets(text));
+  else process.stdout.write(maskSecrets(text));
+};
+
+/** Collects what the command writes on stdout until the returned function is called; it returns the text. */
+export function captureStdout(): () => string {
+  const chunks: string[] = [];
+  captured = chunks;
+  return () => {
+    captured = undefined;
+    return chunks.join('');
+  };
+}
+
+/** Straight to the terminal, past any capture: the reporters' own output. */
+export const writeTerminal: Write = (text) => {
   process.stdout.write(maskSecrets(text));
 };
 
@@ -18,6 +37,11 @@ export const writeStderr: Write = (text) => {
 /** Writes a report file (JUnit, JSON) with the registered secrets masked. */
 export function writeReportFile(path: string, text: string): void {
   writeFileSync(path, maskSecrets(text));
+}
+
+/** Appends to a report file ($GITHUB_STEP_SUMMARY), secrets masked. */
+export function appendReportFile(path: string, text: string): void {
+  appendFileSync(path, maskSecrets(text));
 }
 
 /** Collects everything written, for tests and for building strings. */

@@ -4,6 +4,8 @@ import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
 import { mark, renderTable } from './table.js';
+import { renderJunit } from './reporters/junit.js';
+import { viewDocument } from './reporters/view.js';
 
 export function renderRegisterTest(result: RegisterTestResult, write: Write): void {
   write(`${chalk.bold('register-test')} ${result.url}  profile ${chalk.bold(result.profile)} (${result.profileReason})\n`);
@@ -49,28 +51,9 @@ export function registerTestJson(result: RegisterTestResult): string {
   return jsonDocument('register-test', result.ok, { ...result });
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** JUnit XML: one testcase per step, a failure element with the diagnosis. */
+/** JUnit XML: the one JUnit reporter (src/report/reporters/junit.ts) over this run's document. */
 export function registerTestJunit(result: RegisterTestResult): string {
-  const failures = result.steps.filter((s) => !s.ok).length;
-  const time = (ms: number) => (ms / 1000).toFixed(3);
-  const cases = result.steps.map((s) => {
-    const name = `${s.client !== undefined ? `client ${s.client}: ` : ''}${s.attempt > 1 ? `retry: ` : ''}${s.name} (${s.method} ${s.path})`;
-    const open = `    <testcase classname="healfix.register-test.${xml(result.profile)}" name="${xml(name)}" time="${time(s.ms)}"`;
-    if (s.ok) return `${open}/>`;
-    return `${open}>\n      <failure message="${xml(`${s.status}: ${s.result}`)}">${xml(result.findings.map((f) => [f.title, f.detail, f.hint].filter(Boolean).join('\n')).join('\n\n'))}</failure>\n    </testcase>`;
-  });
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="healfix register-test" tests="${result.steps.length}" failures="${failures}">`,
-    `  <testsuite name="register-test ${xml(result.url)}" tests="${result.steps.length}" failures="${failures}" time="${time(result.steps.reduce((a, s) => a + s.ms, 0))}">`,
-    `    <properties><property name="summary" value="${xml(result.summary)}"/></properties>`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return renderJunit(viewDocument(JSON.parse(registerTestJson(result)) as Record<string, unknown>));
 }
 
 /** A line for the 429 countdown. */

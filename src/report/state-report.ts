@@ -17,15 +17,28 @@ export function severityMark(severity: Finding['severity']): string {
   return severity === 'error' ? mark.error() : severity === 'warn' ? mark.warn() : mark.ok('note');
 }
 
-/** Findings as one table, then each hint and next command under its number. */
+/**
+ * Findings as one table, then each detail under its number; findings that share a hint and a next command
+ * get them once, under the last of the run, instead of the same two lines repeated.
+ */
 export function renderFindings(findings: Finding[]): string {
   if (!findings.length) return '';
   let out = renderTable(['#', 'severity', 'finding'], findings.map((f, i) => [i + 1, severityMark(f.severity), f.title]));
+  const advice = (f: Finding) => JSON.stringify([f.hint ?? '', f.nextCommand ?? '']);
+  // Neighbours only: the numbers stay in order.
+  const groups: number[][] = [];
   findings.forEach((f, i) => {
-    out += `${chalk.bold(`${i + 1}.`)} ${f.detail ?? ''}\n`;
-    if (f.hint) out += `   ${chalk.dim('hint:')} ${f.hint}\n`;
-    if (f.nextCommand) out += `   ${chalk.dim('next:')} ${chalk.cyan(f.nextCommand)}\n`;
+    const last = groups[groups.length - 1];
+    if (last && advice(findings[last[0]!]!) === advice(f)) last.push(i);
+    else groups.push([i]);
   });
+  for (const members of groups) {
+    for (const i of members) out += `${chalk.bold(`${i + 1}.`)} ${findings[i]!.detail ?? ''}\n`;
+    const f = findings[members[0]!]!;
+    const who = members.length > 1 ? ` (${members.map((i) => i + 1).join(', ')})` : '';
+    if (f.hint) out += `   ${chalk.dim(`hint${who}:`)} ${f.hint}\n`;
+    if (f.nextCommand) out += `   ${chalk.dim(`next${f.hint ? '' : who}:`)} ${chalk.cyan(f.nextCommand)}\n`;
+  }
   return out;
 }
 

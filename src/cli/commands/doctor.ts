@@ -55,7 +55,7 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
     });
     progress.stop();
     if (flags.json) writeStdout(report.doctorJson(result, db?.target, flags.failOn));
-    else report.reportDoctorHuman(writeStdout, result, db?.target, flags.failOn);
+    else report.reportDoctorHuman(writeStdout, result, db?.target, flags.failOn, { verbose: flags.verbose });
     return doctorPassed(result, flags.failOn) ? EXIT.OK : EXIT.PROBLEMS;
   } finally {
     progress.stop();

@@ -6,6 +6,7 @@ import { registerRateLimits } from './rate-limits.js';
 import { registerExplain } from './explain.js';
 import { registerRegisterTest } from './register-test.js';
 import { registerDemo } from './demo.js';
+import { registerCompletion } from './completion.js';
 
 /** Every subcommand, in the order --help lists them. Each file keeps its heavy imports lazy. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerRegisterTest(program);
   registerExplain(program);
   registerDemo(program);
+  registerCompletion(program);
 }

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { addConnectionOptions, addJsonOption, parsePositiveInt, type ConnectionFlags } from '../options.js';
+import { addConnectionOptions, addJsonOption, parsePositiveInt, type ConnectionFlags, type OutputFlags } from '../options.js';
 import { commandAction } from '../run.js';
 
-interface RegisterTestFlags extends ConnectionFlags {
+interface RegisterTestFlags extends ConnectionFlags, OutputFlags {
   url?: string;
   profile: 'auto' | 'csrf-json' | 'otp';
   flow?: string;
@@ -17,9 +17,6 @@ interface RegisterTestFlags extends ConnectionFlags {
   serverLog?: string;
   cleanup?: boolean;
   timeout: string;
-  reporter: 'human' | 'junit';
-  output?: string;
-  json?: boolean;
 }
 
 export function registerRegisterTest(program: Command): void {
@@ -40,8 +37,7 @@ export function registerRegisterTest(program: Command): void {
     .option('--server-log <file>', "the app's log file: find the line for a 500's error id")
     .option('--cleanup', 'delete the created account and its pending rows through the database')
     .option('--timeout <duration>', 'give up on one request after (a unit is required: 500ms, 15s, 1m)', '15s')
-    .addOption(new Option('--reporter <name>', 'output format').choices(['human', 'junit']).default('human'))
-    .option('--output <file>', 'write the --reporter junit XML here');
+    .option('--output <file>', 'the file of a --reporter named without one (--reporter junit --output report.xml)');
   addConnectionOptions(command);
   addJsonOption(command);
   command.action(
@@ -49,13 +45,11 @@ export function registerRegisterTest(program: Command): void {
       const { UsageError, EXIT } = await import('../../errors.js');
       if (!flags.url) throw new UsageError('--url is required: the base URL of the running app, e.g. --url http://127.0.0.1:5000');
       const race = flags.race !== undefined ? parsePositiveInt(flags.race, '--race', 50) : undefined;
-      if (flags.reporter === 'junit' && !flags.output) throw new UsageError('--reporter junit needs --output FILE');
       if (flags.otp && flags.otpFrom) throw new UsageError('give either --otp or --otp-from, not both');
       if (flags.otp !== undefined && !/^\S{4,12}$/.test(flags.otp)) throw new UsageError('--otp must be the 4-12 character code');
       if (flags.flow && flags.profile !== 'auto') throw new UsageError('give either --flow or --profile, not both');
       // Every path first: a bad one found after the signup ran leaves an account behind.
-      const { assertReadableFile, assertWritableFile } = await import('../paths.js');
-      if (flags.output !== undefined) assertWritableFile(flags.output, '--output');
+      const { assertReadableFile } = await import('../paths.js');
       if (flags.serverLog !== undefined) assertReadableFile(flags.serverLog, '--server-log');
       if (flags.flow !== undefined) assertReadableFile(flags.flow, '--flow');
       const { parseDuration } = await import('../../db/session.js');
@@ -118,10 +112,6 @@ export function registerRegisterTest(program: Command): void {
           },
         );
         const report = await import('../../report/register-test.js');
-        if (flags.output && flags.reporter === 'junit') {
-          const { writeReportFile } = await import('../../report/io.js');
-          writeReportFile(flags.output, report.registerTestJunit(result));
-        }
         if (flags.json) writeStdout(report.registerTestJson(result));
         else report.renderRegisterTest(result, writeStdout);
         return result.ok ? EXIT.OK : EXIT.PROBLEMS;
