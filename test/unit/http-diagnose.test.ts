@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { retryAfterSeconds } from '../../src/http/client.js';
 import { diagnoseAnswer, waitSeconds } from '../../src/http/diagnose.js';
 import { decodeSessionCookie, fillTemplate, loadBuiltinFlow, readCapture, validateFlow } from '../../src/http/flow.js';
-import { generateTestUser, parseFields } from '../../src/http/register-test.js';
+import { generateTestUser, parseFields } from '../../src/register-test/index.js';
 
 const answer = (status: number, body: string, headers: Record<string, string> = {}) => ({ status, body, headers });
 

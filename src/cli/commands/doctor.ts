@@ -6,6 +6,8 @@ import { commandAction } from '../run.js';
 interface DoctorFlags extends ConnectionFlags, OutputFlags {
   failOn: 'warn' | 'error';
   url?: string;
+  flow?: string;
+  profile: 'auto' | 'csrf-json' | 'otp';
 }
 
 export function registerDoctor(program: Command): void {
@@ -13,7 +15,9 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('one health report over everything healfix checks: server, sequences, pending signups, rate limits')
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check reaches this level').choices(['warn', 'error']).default('error'))
-    .option('--url <url>', 'also replay a registration against this running server (register-test)');
+    .option('--url <url>', 'also replay a registration against this running server (register-test)')
+    .option('--flow <file>', 'the signup flow --url replays (a JSON or YAML flow file, as register-test --flow)')
+    .addOption(new Option('--profile <name>', 'the built-in signup flow --url replays').choices(['auto', 'csrf-json', 'otp']).default('auto'));
   addConnectionOptions(command);
   addJsonOption(command);
   command.addHelpText('after', '\nExit codes: 0 healthy, 1 a check reached --fail-on, 2 usage/config/connection error.');
@@ -30,10 +34,14 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
     import('../../report/doctor.js'),
     import('../../report/io.js'),
   ]);
+  const { UsageError } = await import('../../errors.js');
+  if ((flags.flow || flags.profile !== 'auto') && !flags.url) throw new UsageError('--flow and --profile choose the flow doctor --url replays: give --url too');
+  if (flags.flow && flags.profile !== 'auto') throw new UsageError('give either --flow or --profile, not both');
+  if (flags.flow) (await import('../paths.js')).assertReadableFile(flags.flow, '--flow');
   // With --url, doctor runs even where no database is configured: it then only replays the registration.
   const target = flags.url ? findTarget(targetOptionsFrom(flags)) : undefined;
   const db = flags.url && !target ? undefined : await openFromFlags(flags, { target });
-  const extraChecks = flags.url ? [async () => (await import('../../checks/doctor-register-test.js')).registerTestCheck(flags.url!, db)] : [];
+  const extraChecks = flags.url ? [async () => (await import('../../doctor/register-test-check.js')).registerTestCheck({ url: flags.url!, db, flowFile: flags.flow, profile: flags.profile })] : [];
   const progress = await startProgress('checking', { json: flags.json });
   try {
     const result = await runDoctor(db, {
