@@ -20,20 +20,25 @@ const pathOf = (url: string, base: string) => {
   return `${u.pathname}${u.search}`;
 };
 
-/** The first assertion the answer breaks, or undefined. */
-export function judgeAnswer(step: FlowStep, answer: Pick<HttpResponse, 'url' | 'status' | 'headers' | 'body' | 'hops'>, where: string): AssertionFailure | undefined {
+type Judged = Pick<HttpResponse, 'url' | 'status' | 'headers' | 'body' | 'hops'>;
+
+/** A POST whose answer is a page with the framework's field errors was refused, whatever its status. */
+export function refusedByPage(step: FlowStep, answer: Judged, where: string): AssertionFailure | undefined {
+  if (step.method.toUpperCase() === 'GET' || !isHtml(answer)) return undefined;
+  const errors = readPageErrors(answer.body);
+  if (!errors.messages.length) return undefined;
+  return {
+    title: `${where} refused the data: ${errors.messages.map((m) => `"${m}"`).join('; ')}`,
+    hint: `The app answered ${answer.status} with the form again, its field errors shown (${errors.matchedBy.join(', ')}), and created nothing; adjust the data with --field key=value.`,
+    refused: errors.messages,
+  };
+}
+
+/** The first assertion the answer breaks (error markup, then the flow's own), or undefined. */
+export function judgeAnswer(step: FlowStep, answer: Judged, where: string): AssertionFailure | undefined {
+  const refused = refusedByPage(step, answer, where);
+  if (refused) return refused;
   const html = isHtml(answer);
-  // A POST whose answer is a page with the framework's field errors was refused, whatever its status.
-  if (html && step.method.toUpperCase() !== 'GET') {
-    const errors = readPageErrors(answer.body);
-    if (errors.messages.length) {
-      return {
-        title: `${where} refused the data: ${errors.messages.map((m) => `"${m}"`).join('; ')}`,
-        hint: `The app re-rendered the form with field errors (${errors.matchedBy.join(', ')}) and created nothing; adjust the data with --field key=value.`,
-        refused: errors.messages,
-      };
-    }
-  }
   const first = answer.hops[0];
   if (step.location !== undefined) {
     if (!first) return { title: `${where} answered ${answer.status}, not a redirect to ${step.location}`, hint: 'The flow expects a redirect (location); check the step or the app.' };

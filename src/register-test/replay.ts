@@ -8,7 +8,7 @@ import { HealfixError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { diagnoseAnswer, isHtml, parseJson, serverMessage, type Diagnosis } from '../http/diagnose.js';
 import { fillTemplate, isSecretVariable, readCapture, templateVariables, type Flow, type FlowStep } from '../http/flow.js';
-import { judgeAnswer } from './assertions.js';
+import { judgeAnswer, refusedByPage } from './assertions.js';
 import type { StepRecord } from './types.js';
 
 export interface Failure {
@@ -132,8 +132,10 @@ export async function runSteps(steps: FlowStep[], ctx: PassContext, start: { rec
         hint: 'Check --url (the app base URL) and --profile, or describe the endpoints with --flow FILE (a form step: "form", "expect": [302]).',
       });
     }
-    if (!expected) return fail(diagnoseAnswer(step, answer, flow, sent));
-    const broken = judgeAnswer(step, answer, `${method} ${path}`);
+    // A re-rendered form (200 or 422) is a refusal quoting the framework's words, expected status or not.
+    const refused = answer.status < 500 && answer.status !== 429 ? refusedByPage(step, answer, `${method} ${path}`) : undefined;
+    if (!expected && !refused) return fail(diagnoseAnswer(step, answer, flow, sent));
+    const broken = refused ?? judgeAnswer(step, answer, `${method} ${path}`);
     if (broken) {
       return fail({
         kind: broken.refused ? 'validation' : 'unexpected',
