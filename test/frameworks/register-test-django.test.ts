@@ -25,18 +25,20 @@ registerTestSuite({
       const both = await ctx.cli(['--server-log', ctx.app.logFile]);
       show('two lagging', both.stdout + both.stderr);
       expect(both.code).toBe(1);
-      expect(both.stdout).toContain('duplicate key on auth_user_pkey: sequence public.auth_user_id_seq lags max(id) by 3 (and 1 more the signup writes: public.account_emailaddress_id_seq)');
+      expect(both.stdout).toMatch(/duplicate key on auth_user_pkey: sequence public\.auth_user_id_seq lags max\(id\) by \d+ \(and 1 more the signup writes: public\.account_emailaddress_id_seq\)/);
       expect(both.stdout).toContain("django-allauth's signup is not atomic");
 
+      // Users without an email row so far (the previous test's imported ones): the rule counts them too.
+      const orphanCount = async () => (await db.query('select count(*)::int as n from auth_user u where not exists (select 1 from account_emailaddress e where e.user_id = u.id)')).rows[0].n as number;
+      const before = await orphanCount();
       // Fix only auth_user's sequence: the user row is written, its email row collides.
       await db.query(`select setval('auth_user_id_seq', (select max(id) from auth_user))`);
       const half = await ctx.cli(['--server-log', ctx.app.logFile]);
       show('half-created', half.stdout + half.stderr);
       expect(half.code).toBe(1);
       expect(half.stdout).toContain('duplicate key on account_emailaddress_pkey: sequence public.account_emailaddress_id_seq');
-      expect(half.stdout).toMatch(/1 half-created account in auth_user: no account_emailaddress row/);
-      const orphans = await db.query('select count(*)::int as n from auth_user u where not exists (select 1 from account_emailaddress e where e.user_id = u.id)');
-      expect(orphans.rows[0].n).toBe(1);
+      expect(await orphanCount()).toBe(before + 1);
+      expect(half.stdout).toContain(`${before + 1} half-created accounts in auth_user: no account_emailaddress row`);
     });
   },
 });
