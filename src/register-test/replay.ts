@@ -123,10 +123,12 @@ export async function runSteps(steps: FlowStep[], ctx: PassContext, start: { rec
       return { ok: false, records, failure: { step, answer, sent, diagnosis, ...(logOffset !== undefined ? { logOffset } : {}) }, signupAccepted };
     };
     const wantJson = wantsJson(step, method, expected);
-    if (answer.body.trim() === '' && !(expected && !wantJson)) {
+    // A 5xx with no body (Rails' production 500 without public/500.html) is still a server error to explain.
+    const serverError = answer.status >= 500 && !expected;
+    if (answer.body.trim() === '' && !(expected && !wantJson) && !serverError) {
       throw new HealfixError(`${method} ${path} answered ${answer.status} with an empty body`, { hint: 'Is --url the app itself and not a proxy or another service?' });
     }
-    if (wantJson && !parseJson(answer.body) && answer.status !== 429) {
+    if (wantJson && !parseJson(answer.body) && answer.status !== 429 && !serverError) {
       const kind = isHtml(answer) ? 'an HTML page' : `${answer.headers['content-type'] ?? 'untyped'} text`;
       throw new HealfixError(`${method} ${path} answered ${answer.status} with ${kind}, not JSON${answer.status === 404 ? ' (no such endpoint)' : ''}${truncationNote(answer)}`, {
         hint: 'Check --url (the app base URL) and --profile, or describe the endpoints with --flow FILE (a form step: "form", "expect": [302]).',

@@ -13,6 +13,7 @@ registerTestSuite({
       select s.last_value + n, '!', false, 'imported' || n, '', '', 'imported' || n || '@example.test', false, true, now()
       from auth_user_id_seq s, generate_series(1, 5) as n`,
   constraint: 'auth_user_pkey',
+  logFoundBy: /Server log \(the \d+ KB the log gained during the request\)/,
   sequence: 'public.auth_user_id_seq',
   more: (ctx) => {
     it('allauth writes two tables: both lagging are named, and fixing only the first leaves a half-created account that is reported', async () => {

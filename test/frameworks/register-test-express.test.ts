@@ -11,5 +11,6 @@ registerTestSuite({
   lagAccounts: `insert into users (id, email, password_hash)
       select s.last_value + n, 'imported' || n || '@example.test', '!' from users_id_seq s, generate_series(1, 5) as n`,
   constraint: 'users_pkey',
+  logFoundBy: /Server log \(the \d+ KB the log gained during the request\)/,
   sequence: 'public.users_id_seq',
 });

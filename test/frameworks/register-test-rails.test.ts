@@ -11,5 +11,6 @@ registerTestSuite({
   lagAccounts: `insert into users (id, email, encrypted_password, created_at, updated_at)
       select s.last_value + n, 'imported' || n || '@example.test', '!', now(), now() from users_id_seq s, generate_series(1, 5) as n`,
   constraint: 'users_pkey',
+  logFoundBy: /Server log \(X-Request-Id [0-9a-f-]{36}\)/,
   sequence: 'public.users_id_seq',
 });

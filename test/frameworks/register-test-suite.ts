@@ -25,6 +25,8 @@ export interface RegisterTestSuite {
   /** The constraint the log names and the sequence behind it. */
   constraint: string;
   sequence: string;
+  /** How --server-log found the request's lines ("X-Request-Id", or the window the log gained during it). */
+  logFoundBy: RegExp;
   /** Further checks on the 500 run (allauth: the other sequence it writes). */
   more?: (ctx: { db: TestDatabase; app: RunningApp; cli: (args: string[]) => ReturnType<typeof runCli> }) => void;
 }
@@ -93,12 +95,24 @@ export function registerTestSuite(suite: RegisterTestSuite): void {
       show('500', run.stdout + run.stderr);
       expect(run.code, run.stdout).toBe(1);
       expect(run.stdout).toContain(`duplicate key on ${suite.constraint}: sequence ${suite.sequence} lags max(id) by`);
-      expect(run.stdout).toMatch(/Server log \(/);
+      expect(run.stdout).toMatch(suite.logFoundBy);
       const fixed = await cli(['--fix-sequences', '--yes', '--server-log', app.logFile]);
       show('fixed', fixed.stdout + fixed.stderr);
       expect(fixed.code, fixed.stdout).toBe(0);
       expect(fixed.stdout).toContain(`fixed ${suite.sequence}`);
       expect(fixed.stdout).toMatch(/registration works: .* on the retry/);
+    });
+
+    it('--race 3 with -d counts the accounts in the database; refused re-renders are not "accepted"', async () => {
+      const run = await cli(['--race', '3', '--json']);
+      show('race', run.stdout + run.stderr);
+      const doc = JSON.parse(run.stdout);
+      expect(await accountRows(doc.user.email)).toBe(1);
+      expect(doc.race.accounts).toBe(1);
+      expect(doc.race.signupsAccepted).toBe(doc.race.results.filter((r: { ok: boolean }) => r.ok).length);
+      expect(run.code, run.stdout).toBe(0);
+      const human = await cli(['--race', '2']);
+      expect(human.stdout).toMatch(/race: 2 clients, \d signups accepted, accounts 1, pending rows n\/a \(the flow names no pending table\)/);
     });
 
     suite.more?.({
