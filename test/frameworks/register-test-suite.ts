@@ -115,6 +115,16 @@ export function registerTestSuite(suite: RegisterTestSuite): void {
       expect(human.stdout).toMatch(/race: 2 clients, \d signups accepted, accounts 1, pending rows n\/a \(the flow names no pending table\)/);
     });
 
+    it('doctor --url --flow replays this flow inside the health report (the account proven by the database)', async () => {
+      const run = await runCli(['doctor', '--url', app.url, '--flow', flowFile(suite.flow), '-d', db.url, '--json'], { timeoutMs: 120_000 });
+      show('doctor', run.stdout + run.stderr);
+      const doc = JSON.parse(run.stdout);
+      const replay = doc.checks.find((c: { check: string }) => c.check === 'register-test');
+      expect(replay, run.stdout).toMatchObject({ status: 'ok' });
+      expect(replay.summary).toMatch(new RegExp(`^registration works: flow "${suite.flow} signup" created .*\\(${suite.account.table} row read back\\)$`));
+      expect(run.code === 0).toBe(doc.ok);
+    });
+
     suite.more?.({
       get db() {
         return db;
