@@ -66,6 +66,23 @@ export function waitSeconds(answer: Answer): { seconds?: number; source?: string
 
 const CSRF_HEADER = /csrf|xsrf/i;
 
+/**
+ * Where this flow gets its token, in its own words: the step that captures it. No app's endpoint is named
+ * unless the flow itself uses it (the csrf-json profile's GET /api/csrf-token).
+ */
+function csrfHint(flow: Flow, sent: boolean): string {
+  const source = flow.steps.find((s) => s.role === 'csrf' || Object.keys(s.capture ?? {}).some((k) => CSRF_HEADER.test(k)));
+  const from = source ? `step "${source.name}" (${source.method.toUpperCase()} ${source.path})` : undefined;
+  if (sent) {
+    return from
+      ? `Send the token captured by ${from} back unchanged, with the cookies of the same session; check that the flow captures it from the right step.`
+      : 'Send the token back unchanged, with the cookies of the session that received it.';
+  }
+  return from
+    ? `Send the token captured by ${from} with this request (a header or a form field, as the app expects).`
+    : 'GET the form (or the token endpoint) first, keep its cookies, and send its CSRF token back: a hidden input, <meta name="csrf-token">, or the cookie mirrored into a header (XSRF-TOKEN → X-XSRF-TOKEN).';
+}
+
 export function diagnoseAnswer(step: FlowStep, answer: Answer, flow: Flow, sent: { headers: Record<string, string>; body?: unknown }): Diagnosis {
   const where = `${step.method.toUpperCase()} ${step.path}`;
   const message = serverMessage(answer);
@@ -112,9 +129,7 @@ export function diagnoseAnswer(step: FlowStep, answer: Answer, flow: Flow, sent:
         severity: 'error',
         title: `CSRF check failed: ${what}`,
         detail: `${where} answered 403${said}.`,
-        hint: csrfHeaders.length || bodyToken
-          ? 'Send the csrf_token from GET /api/csrf-token unchanged (64 alphanumerics); check that the flow captures it from the right step.'
-          : 'GET /api/csrf-token first and send its csrf_token in the X-CSRF-Token header (the csrf-json profile does this).',
+        hint: csrfHint(flow, Boolean(csrfHeaders.length || bodyToken)),
       },
     };
   }

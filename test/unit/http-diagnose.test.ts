@@ -29,6 +29,16 @@ describe('diagnoseAnswer', () => {
     const d = diagnoseAnswer(step, answer(403, '{"code":"CSRF_FAILED","error":"CSRF token missing or invalid"}'), flow, { headers: { 'X-CSRF-Token': 'x' } });
     expect(d.finding.title).toBe('CSRF check failed: the token was sent in X-CSRF-Token and rejected');
   });
+  it('CSRF advice names the flow\'s own token step, never another app\'s endpoint', async () => {
+    const { readFileSync } = await import('node:fs');
+    const django = validateFlow((await import('yaml')).parse(readFileSync(new URL('../fixtures/flows/django-allauth.yaml', import.meta.url), 'utf8')), 'django-allauth.yaml');
+    const page = readFileSync(new URL('../fixtures/frameworks/django/csrf-403.html', import.meta.url), 'utf8');
+    const d = diagnoseAnswer(django.steps[1]!, answer(403, page, { 'content-type': 'text/html' }), django, { headers: {}, body: { csrfmiddlewaretoken: 'x' } });
+    expect(d.kind).toBe('csrf');
+    expect(d.finding.title).toBe('CSRF check failed: the token was sent in the body field csrfmiddlewaretoken and rejected');
+    expect(d.finding.hint).toBe('Send the token captured by step "signup form" (GET /accounts/signup/) back unchanged, with the cookies of the same session; check that the flow captures it from the right step.');
+    expect(d.finding.hint).not.toContain('/api/csrf-token');
+  });
   it('keeps the error_id of a 500', () => {
     const d = diagnoseAnswer(step, answer(500, '{"code":"INTERNAL_ERROR","error":"An unexpected error occurred. Please try again.","error_id":"849e6587"}'), flow, { headers: {} });
     expect(d).toMatchObject({ kind: 'server-error', errorId: '849e6587' });
