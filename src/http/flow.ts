@@ -135,6 +135,10 @@ export function validateFlow(value: unknown, name: string): Flow {
     if (typeof step.path !== 'string' || step.path === '') fail(`step ${i + 1} needs a "path"`);
     if (isAbsoluteUrl(step.path)) fail(`step ${i + 1} "path" is a full URL (${step.path}): give a path on --url, e.g. "/signup"`);
     if (step.json !== undefined && step.form !== undefined) fail(`step ${i + 1} has both "json" and "form"`);
+    for (const key of ['finalUrl', 'location'] as const) {
+      const v = step[key];
+      if (v !== undefined && (typeof v !== 'string' || !v.startsWith('/'))) fail(`step ${i + 1} "${key}" must be a path starting with / (e.g. "/welcome")`);
+    }
     for (const key of ['text', 'notText'] as const) {
       const v = step[key];
       if (v !== undefined && (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || t === ''))) fail(`step ${i + 1} "${key}" must be a list of texts`);
