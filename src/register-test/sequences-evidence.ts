@@ -50,6 +50,8 @@ export interface SequenceEvidence {
   failed?: SequenceFinding;
   /** Where the list of written tables came from. */
   writesFrom: string;
+  /** Whether the scan was limited to what the signup writes, or covered every table (nothing said which). */
+  scope: 'signup' | 'database';
   stacks: StackKnowledge[];
 }
 
@@ -75,7 +77,7 @@ export async function laggingSequencesBehind(db: Postgres, flow: Flow, duplicate
     }
     if (failed) lagging = [failed, ...lagging.filter((f) => f !== failed)];
   }
-  return { lagging, failed, writesFrom, stacks };
+  return { lagging, failed, writesFrom, stacks, scope: tables ? 'signup' : 'database' };
 }
 
 /** Records what lags in result.sequences and adds one finding per sequence, the failed one first. */
@@ -90,7 +92,7 @@ export function reportLagging(evidence: SequenceEvidence, result: RegisterTestRe
       check: 'sequences',
       severity: 'error',
       subject: f.sequence,
-      title: `${f.sequence} lags max(id) by ${f.lag}: next value ${f.nextValue}, max(id) ${f.dataMax}${f === failed ? ' — the insert that failed' : failed ? ' — also written by the signup' : ''}`,
+      title: `${f.sequence} lags max(id) by ${f.lag}: next value ${f.nextValue}, max(id) ${f.dataMax}${f === failed ? ' — the insert that failed' : failed ? (evidence.scope === 'signup' ? ' — also written by the signup' : ' — also lagging in this database') : ''}`,
       detail: `Inserts into ${consumerTables(f).join(', ')} collide with existing rows (duplicate key).`,
     });
   }
@@ -102,11 +104,15 @@ export function laggingWords(evidence: SequenceEvidence, duplicate: DuplicateKey
   const others = lagging.filter((f) => f !== failed);
   const nonAtomic = stacks.find((s) => s.signupWrites && !s.signupWrites.atomic);
   if (failed) {
-    const together = others.length
-      ? ` The signup also writes through ${others.map((f) => f.sequence).join(', ')}, lagging too: fix all ${lagging.length} together${nonAtomic ? ` — ${nonAtomic.title}'s signup is not atomic, so fixing only ${failed.sequence} makes the next insert fail and leaves a half-created account` : ''}.`
-      : '';
+    const signup = evidence.scope === 'signup';
+    const names = others.map((f) => f.sequence).join(', ');
+    const together = !others.length
+      ? ''
+      : signup
+        ? ` The signup also writes through ${names}, lagging too: fix all ${lagging.length} together${nonAtomic ? ` — ${nonAtomic.title}'s signup is not atomic, so fixing only ${failed.sequence} makes the next insert fail and leaves a half-created account` : ''}.`
+        : ` Also lagging in this database: ${names} (the flow names no database.writes, so healfix cannot tell which of them the signup writes); fix them with it.`;
     return {
-      title: `duplicate key on ${duplicate!.constraint}: sequence ${failed.sequence} lags max(id) by ${failed.lag}${others.length ? ` (and ${others.length} more the signup writes: ${others.map((f) => f.sequence).join(', ')})` : ''}`,
+      title: `duplicate key on ${duplicate!.constraint}: sequence ${failed.sequence} lags max(id) by ${failed.lag}${others.length ? ` (and ${others.length} more ${signup ? 'the signup writes' : 'lagging in the database'}: ${names})` : ''}`,
       detail: `The server log names the constraint ${duplicate!.constraint}${duplicate!.columns ? ` (Key (${duplicate!.columns})=(${duplicate!.value}) already exists)` : ''}, on the table ${consumerTables(failed).join(', ')} fed by ${failed.sequence}.${together}`,
     };
   }
