@@ -22,9 +22,13 @@ const pathOf = (url: string, base: string) => {
 
 type Judged = Pick<HttpResponse, 'url' | 'status' | 'headers' | 'body' | 'hops'>;
 
-/** A POST whose answer is a page with the framework's field errors was refused, whatever its status. */
+/**
+ * A POST answered directly (no redirect) with a page carrying the framework's field errors was refused,
+ * whatever its status. A redirect means the form was accepted: the page it leads to may show an unrelated
+ * alert ("confirm your email before continuing") that is no refusal of the signup.
+ */
 export function refusedByPage(step: FlowStep, answer: Judged, where: string): AssertionFailure | undefined {
-  if (step.method.toUpperCase() === 'GET' || !isHtml(answer)) return undefined;
+  if (step.method.toUpperCase() === 'GET' || answer.hops.length > 0 || !isHtml(answer)) return undefined;
   const errors = readPageErrors(answer.body);
   if (!errors.messages.length) return undefined;
   return {

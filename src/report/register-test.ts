@@ -78,8 +78,3 @@ export function registerTestJunit(result: RegisterTestResult): string {
     '',
   ].join('\n');
 }
-
-/** A line for the 429 countdown. */
-export function countdownText(seconds: number, reason: string): string {
-  return `${reason} — retrying in ${seconds}s`;
-}

@@ -61,6 +61,12 @@ describe('judgeAnswer', () => {
     expect(judgeAnswer({ ...post, method: 'GET' }, { url: 'http://x/', status: 200, headers: html, body: page('rails', 'login-locked.html'), hops: [] }, 'GET /')).toBeUndefined();
   });
 
+  it('a POST that redirected was accepted: an alert on the page it leads to is not a refusal', () => {
+    const answer = { url: 'http://x/users/sign_in', status: 200, headers: html, body: page('rails', 'login-locked.html'), hops: [{ url: 'http://x/users', status: 302, location: '/users/sign_in' }] };
+    expect(judgeAnswer({ ...post, path: '/users' }, answer, 'POST /users')).toBeUndefined();
+    expect(judgeAnswer({ ...post, path: '/users' }, { ...answer, hops: [] }, 'POST /users')?.refused).toEqual(['Your account is locked.']);
+  });
+
   it('checks the first redirect\'s Location, the final URL and texts present / absent', () => {
     const answer = { url: 'http://x/accounts/confirm-email/', status: 200, headers: html, body: '<p>Verify Your E-mail Address</p>', hops: [{ url: 'http://x/accounts/signup/', status: 302, location: '/accounts/confirm-email/' }] };
     const step = { ...post, location: '/accounts/confirm-email/', finalUrl: '/accounts/confirm-email/', text: ['Verify Your E-mail Address'], notText: ['already registered'] };
