@@ -55,6 +55,16 @@ function logSize(file: string | undefined): number | undefined {
   }
 }
 
+/** A redirect target as a path when it stays on the same origin; never its query, which may carry a token. */
+function shownLocation(location: string, from: string): string {
+  try {
+    const target = new URL(location, from);
+    return target.origin === new URL(from).origin ? target.pathname : `${target.origin}${target.pathname}`;
+  } catch {
+    return location.split('?')[0]!;
+  }
+}
+
 interface Sent {
   method: string;
   path: string;
@@ -111,7 +121,7 @@ export async function runSteps(steps: FlowStep[], ctx: PassContext, start: { rec
     const record: StepRecord = { ...(ctx.clientNo ? { client: ctx.clientNo } : {}), attempt: ctx.attempt, name: step.name, method, path, status: first, ms: answer.ms, ok: expected, result: '' };
     if (answer.hops.length) {
       // Without the query: a redirect may carry a token (a confirmation key) that output must not show.
-      record.hops = answer.hops.map((h) => ({ status: h.status, location: h.location.split('?')[0]! }));
+      record.hops = answer.hops.map((h) => ({ status: h.status, location: shownLocation(h.location, h.url) }));
       record.finalStatus = answer.status;
     }
     if (answer.truncatedAt !== undefined) record.bodyTruncatedAt = answer.truncatedAt;
