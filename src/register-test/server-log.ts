@@ -19,8 +19,8 @@ export function findLogLines(file: string, needle: string): string[] {
   const out: string[] = [];
   lines.forEach((line, i) => {
     if (!line.includes(needle)) return;
-    out.push(line.trim());
-    for (let j = i + 1; j < lines.length && /^\s*(DETAIL|HINT|CONTEXT):/.test(lines[j]!); j++) out.push(lines[j]!.trim());
+    out.push(maskPasswordHashes(line.trim()));
+    for (let j = i + 1; j < lines.length && /^\s*(DETAIL|HINT|CONTEXT):/.test(lines[j]!); j++) out.push(maskPasswordHashes(lines[j]!.trim()));
   });
   return out;
 }
@@ -39,13 +39,24 @@ export function readLogSince(file: string, offset: number): string {
   }
 }
 
+/**
+ * Password hashes a log may quote (Laravel logs the failed INSERT with its values): bcrypt, argon2,
+ * Django's pbkdf2/argon2/bcrypt encodings, scrypt-like hex pairs. Shown as [hash].
+ */
+const PASSWORD_HASH =
+  /\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}|(?:\bargon2)?\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+|\b(?:pbkdf2_sha256|pbkdf2_sha1|bcrypt_sha256|scrypt)\$[^\s,)'"]+|\b[0-9a-f]{32}:[0-9a-f]{64,}\b/g;
+
+export function maskPasswordHashes(line: string): string {
+  return line.replace(PASSWORD_HASH, '[hash]');
+}
+
 /** The lines that say what failed: errors, exceptions, the database's DETAIL. */
 export function keyLines(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line) continue;
-    if (/\b(ERROR|Error|Exception|FATAL|violates|duplicate key|Internal Server Error|Completed 5\d\d)\b|\bDETAIL:|^\[[^\]]+\]\s+(Started|Completed)/.test(line) && !/^\s*(at |File ")/.test(raw)) out.push(line);
+    if (/\b(ERROR|Error|Exception|FATAL|violates|duplicate key|Internal Server Error|Completed 5\d\d)\b|\bDETAIL:|^\[[^\]]+\]\s+(Started|Completed)/.test(line) && !/^\s*(at |File ")/.test(raw)) out.push(maskPasswordHashes(line));
   }
   return [...new Set(out)].slice(0, 12);
 }

@@ -45,3 +45,15 @@ describe('server log correlation', () => {
     expect(lines.some((l) => l.startsWith('at '))).toBe(false);
   });
 });
+
+describe('password hashes in log lines', () => {
+  it('masks the bcrypt hash Laravel logs with the failed INSERT, and Django / argon2 encodings', async () => {
+    const { maskPasswordHashes } = await import('../../src/register-test/server-log.js');
+    const bcrypt = '$2y$10$' + 'abcdefghijklmnopqrstuv'.repeat(2) + 'abcdefghi';
+    const line = `DETAIL:  Key (id)=(4) already exists. (SQL: insert into "users" ("name", "email", "password") values (Test User, a@b.test, ${bcrypt}, 2026-11-28)`;
+    expect(maskPasswordHashes(line)).toBe('DETAIL:  Key (id)=(4) already exists. (SQL: insert into "users" ("name", "email", "password") values (Test User, a@b.test, [hash], 2026-11-28)');
+    expect(maskPasswordHashes('pw pbkdf2_sha256$260000$salt$hashvalue= end')).toBe('pw [hash] end');
+    expect(maskPasswordHashes('$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA')).toBe('[hash]');
+    expect(maskPasswordHashes('x argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA, y')).toBe('x [hash], y');
+  });
+});
