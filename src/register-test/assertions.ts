@@ -23,17 +23,20 @@ const pathOf = (url: string, base: string) => {
 type Judged = Pick<HttpResponse, 'url' | 'status' | 'headers' | 'body' | 'hops'>;
 
 /**
- * A POST answered directly (no redirect) with a page carrying the framework's field errors was refused,
- * whatever its status. A redirect means the form was accepted: the page it leads to may show an unrelated
- * alert ("confirm your email before continuing") that is no refusal of the signup.
+ * A POST answered with a page carrying the framework's field errors was refused, whatever its status: the
+ * form re-rendered directly (Django, Rails), or redirected back to itself to show the errors from the
+ * session (Laravel's back()). A redirect elsewhere means the form was accepted: the page it leads to may show
+ * an unrelated alert ("confirm your email before continuing") that is no refusal of the signup.
  */
 export function refusedByPage(step: FlowStep, answer: Judged, where: string): AssertionFailure | undefined {
-  if (step.method.toUpperCase() === 'GET' || answer.hops.length > 0 || !isHtml(answer)) return undefined;
+  if (step.method.toUpperCase() === 'GET' || !isHtml(answer)) return undefined;
+  const first = answer.hops[0];
+  if (first && new URL(answer.url).pathname !== new URL(first.url).pathname) return undefined;
   const errors = readPageErrors(answer.body);
   if (!errors.messages.length) return undefined;
   return {
     title: `${where} refused the data: ${errors.messages.map((m) => `"${m}"`).join('; ')}`,
-    hint: `The app answered ${answer.status} with the form again, its field errors shown (${errors.matchedBy.join(', ')}), and created nothing; adjust the data with --field key=value.`,
+    hint: `The app ${first ? `redirected back (${first.status}) to` : `answered ${answer.status} with`} the form again, its field errors shown (${errors.matchedBy.join(', ')}), and created nothing; adjust the data with --field key=value.`,
     refused: errors.messages,
   };
 }

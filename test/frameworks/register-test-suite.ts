@@ -27,6 +27,11 @@ export interface RegisterTestSuite {
   sequence: string;
   /** How --server-log found the request's lines ("X-Request-Id", or the window the log gained during it). */
   logFoundBy: RegExp;
+  /**
+   * Why --race is not asserted for this app, when its outcome depends on timing (Laravel checks `unique:users`
+   * before inserting, so two concurrent signups may both pass the check and one gets a 500).
+   */
+  raceUntestable?: string;
   /** Further checks on the 500 run (allauth: the other sequence it writes). */
   more?: (ctx: { db: TestDatabase; app: RunningApp; cli: (args: string[]) => ReturnType<typeof runCli> }) => void;
 }
@@ -96,6 +101,7 @@ export function registerTestSuite(suite: RegisterTestSuite): void {
       expect(run.code, run.stdout).toBe(1);
       expect(run.stdout).toContain(`duplicate key on ${suite.constraint}: sequence ${suite.sequence} lags max(id) by`);
       expect(run.stdout).toMatch(suite.logFoundBy);
+      expect(run.stdout).not.toMatch(/\$2[abxy]\$\d\d\$/); // a password hash the log quotes (Laravel's INSERT) is masked
       const fixed = await cli(['--fix-sequences', '--yes', '--server-log', app.logFile]);
       show('fixed', fixed.stdout + fixed.stderr);
       expect(fixed.code, fixed.stdout).toBe(0);
@@ -103,7 +109,7 @@ export function registerTestSuite(suite: RegisterTestSuite): void {
       expect(fixed.stdout).toMatch(/registration works: .* on the retry/);
     });
 
-    it('--race 3 with -d counts the accounts in the database; refused re-renders are not "accepted"', async () => {
+    it.skipIf(Boolean(suite.raceUntestable))(`--race 3 with -d counts the accounts in the database; refused re-renders are not "accepted"${suite.raceUntestable ? ` (not asserted: ${suite.raceUntestable})` : ''}`, async () => {
       const run = await cli(['--race', '3', '--json']);
       show('race', run.stdout + run.stderr);
       const doc = JSON.parse(run.stdout);

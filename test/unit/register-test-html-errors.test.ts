@@ -67,6 +67,13 @@ describe('judgeAnswer', () => {
     expect(judgeAnswer({ ...post, path: '/users' }, { ...answer, hops: [] }, 'POST /users')?.refused).toEqual(['Your account is locked.']);
   });
 
+  it('a POST redirected back to its own form (Laravel\'s back()) is refused by the errors that page shows', () => {
+    const answer = { url: 'http://x/register', status: 200, headers: html, body: page('laravel', 'signup-error-password.html'), hops: [{ url: 'http://x/register', status: 302, location: 'http://x/register' }] };
+    const broken = judgeAnswer({ ...post, path: '/register' }, answer, 'POST /register');
+    expect(broken?.refused).toEqual(['The password must be at least 8 characters.']);
+    expect(broken?.hint).toMatch(/^The app redirected back \(302\) to the form again/);
+  });
+
   it('checks the first redirect\'s Location, the final URL and texts present / absent', () => {
     const answer = { url: 'http://x/accounts/confirm-email/', status: 200, headers: html, body: '<p>Verify Your E-mail Address</p>', hops: [{ url: 'http://x/accounts/signup/', status: 302, location: '/accounts/confirm-email/' }] };
     const step = { ...post, location: '/accounts/confirm-email/', finalUrl: '/accounts/confirm-email/', text: ['Verify Your E-mail Address'], notText: ['already registered'] };
