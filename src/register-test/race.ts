@@ -148,7 +148,9 @@ export async function runRace(race: RaceOptions): Promise<void> {
 
 function raceSummary(n: number, accepted: number, accounts: number, pendingRows: number | null, verificationRows: number | null, results: RaceClient[]): string {
   const byMessage = new Map<string, number[]>();
-  for (const r of results.filter((x) => !x.ok)) {
+  // By status, then client: the same outcome reads the same however the clients interleaved.
+  const failed = results.filter((x) => !x.ok).sort((a, b) => (a.status ?? 0) - (b.status ?? 0) || a.client - b.client);
+  for (const r of failed) {
     const key = `${r.failedAt} ${r.status}: ${r.message ?? ''}`;
     byMessage.set(key, [...(byMessage.get(key) ?? []), r.client]);
   }
