@@ -4,10 +4,11 @@ import { djangoAllauth } from './django-allauth.js';
 import { djangoAxes } from './django-axes.js';
 import { django } from './django.js';
 import { healingSpace } from './healing-space.js';
+import { laravel } from './laravel.js';
 import { rails } from './rails.js';
 import { sana } from './sana.js';
 import type { StackKnowledge } from './types.js';
 
-export const STACKS: readonly StackKnowledge[] = [healingSpace, sana, django, djangoAllauth, djangoAxes, rails, devise];
+export const STACKS: readonly StackKnowledge[] = [healingSpace, sana, django, djangoAllauth, djangoAxes, rails, devise, laravel];
 
 export type * from './types.js';

@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.js';
 import { HttpClient } from '../http/client.js';
 import { fillTemplate, templateVariables, type Flow } from '../http/flow.js';
-import { scrub } from '../secrets.js';
+import { scrub, SecretSet } from '../secrets.js';
 import { checkAccountRow } from './account.js';
 import { cleanupRun } from './cleanup.js';
 import { diagnoseFailure, readOtp } from './evidence.js';
@@ -36,7 +36,7 @@ function runVariables(flow: Flow, user: ReturnType<typeof generateTestUser>, fie
     vars[k] = v;
     if (!known.has(k)) extraBody[k] = v;
   }
-  const secrets = new Set<string>([vars.password!, vars.pin!]);
+  const secrets = new SecretSet([vars.password!, vars.pin!]);
   for (const [k, v] of Object.entries(vars)) if (/pass|pin|token|secret|otp/i.test(k)) secrets.add(v);
   return { vars, extraBody, secrets };
 }

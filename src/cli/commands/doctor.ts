@@ -8,6 +8,9 @@ interface DoctorFlags extends ConnectionFlags, OutputFlags {
   url?: string;
   flow?: string;
   profile: 'auto' | 'csrf-json' | 'otp';
+  allDatabases?: boolean;
+  targets?: string;
+  jobs?: string;
 }
 
 export function registerDoctor(program: Command): void {
@@ -17,14 +20,21 @@ export function registerDoctor(program: Command): void {
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check reaches this level').choices(['warn', 'error']).default('error'))
     .option('--url <url>', 'also replay a registration against this running server (register-test)')
     .option('--flow <file>', 'the signup flow --url replays (a JSON or YAML flow file, as register-test --flow)')
-    .addOption(new Option('--profile <name>', 'the built-in signup flow --url replays').choices(['auto', 'csrf-json', 'otp']).default('auto'));
-  addConnectionOptions(command);
+    .addOption(new Option('--profile <name>', 'the built-in signup flow --url replays').choices(['auto', 'csrf-json', 'otp']).default('auto'))
+    .option('--all-databases', 'check every database on the server the role may connect to (templates excluded)')
+    .option('--targets <file>', 'check the databases listed in this file: one URL per line, # comments, ${VAR} from the environment')
+    .option('--jobs <n>', 'with several databases: how many to check at once (default: the number of cores)');
+  addConnectionOptions(command, { repeatable: true });
   addJsonOption(command);
   command.addHelpText('after', '\nExit codes: 0 healthy, 1 a check reached --fail-on, 2 usage/config/connection error.');
   command.action(commandAction<DoctorFlags>('doctor', runDoctorCommand));
 }
 
 async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
+  const urls = ([] as string[]).concat((flags.databaseUrl as unknown as string[] | string | undefined) ?? []);
+  const fleet = await import('./doctor-fleet.js');
+  if (fleet.isFleet(flags, urls)) return fleet.runDoctorFleet(flags, urls);
+  flags.databaseUrl = urls[0];
   const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
     import('../../db/open.js'),
     import('../../checks/doctor.js'),
