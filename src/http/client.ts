@@ -46,7 +46,16 @@ export interface HttpResponse {
   truncatedAt?: number;
   ms: number;
   redirects: number;
+  /** Every redirect answered on the way, in order: the first is the server's first answer to the request. */
+  hops: RedirectHop[];
   retries: number;
+}
+
+/** One answer of a redirect chain: its status and where it sent the client. */
+export interface RedirectHop {
+  url: string;
+  status: number;
+  location: string;
 }
 
 /** The server could not be talked to at all: refused, DNS, TLS, timeout, reset. Exit 2. */
@@ -130,6 +139,7 @@ export class HttpClient {
     let body = req.body;
     let headers = { ...req.headers };
     let referer: string | undefined = this.base.toString();
+    const hops: RedirectHop[] = [];
     for (let redirects = 0; ; redirects++) {
       const cookie = await this.jar.getCookieString(url.toString());
       const outgoing: Record<string, string> = {
@@ -148,6 +158,7 @@ export class HttpClient {
       }
       const location = res.headers.location;
       if (REDIRECTS.has(res.status) && location && redirects < 5) {
+        hops.push({ url: url.toString(), status: res.status, location });
         referer = url.toString();
         url = new URL(location, url);
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && currentMethod === 'POST')) {
@@ -158,7 +169,7 @@ export class HttpClient {
         continue;
       }
       const truncated = res.truncatedAt === undefined ? {} : { truncatedAt: res.truncatedAt };
-      return { method, url: url.toString(), status: res.status, headers: res.headers, body: res.body, ...truncated, ms: Math.round(performance.now() - started), redirects };
+      return { method, url: url.toString(), status: res.status, headers: res.headers, body: res.body, ...truncated, ms: Math.round(performance.now() - started), redirects, hops };
     }
   }
 

@@ -66,6 +66,46 @@ export function waitSeconds(answer: Answer): { seconds?: number; source?: string
 
 const CSRF_HEADER = /csrf|xsrf/i;
 
+/**
+ * The per-field messages of a JSON validation answer: `errors` as { field: [msg] } (Laravel, Rails APIs),
+ * as [msg] or [{ message | msg | detail }] (express-validator, JSON:API, FastAPI), or DRF's top-level
+ * { field: [msg] }.
+ */
+export function fieldErrors(json: Record<string, unknown> | undefined): string[] {
+  if (!json) return [];
+  const text = (v: unknown): string[] => {
+    if (typeof v === 'string') return [v];
+    if (Array.isArray(v)) return v.flatMap(text);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      const m = o.message ?? o.msg ?? o.detail;
+      return typeof m === 'string' ? [m] : [];
+    }
+    return [];
+  };
+  const errors = json.errors;
+  if (errors && typeof errors === 'object') return [...new Set(Array.isArray(errors) ? text(errors) : Object.values(errors).flatMap(text))];
+  const drf = Object.values(json).filter((v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
+  return [...new Set(drf.flatMap(text))];
+}
+
+/**
+ * Where this flow gets its token, in its own words: the step that captures it. No app's endpoint is named
+ * unless the flow itself uses it (the csrf-json profile's GET /api/csrf-token).
+ */
+function csrfHint(flow: Flow, sent: boolean): string {
+  const source = flow.steps.find((s) => s.role === 'csrf' || Object.keys(s.capture ?? {}).some((k) => CSRF_HEADER.test(k)));
+  const from = source ? `step "${source.name}" (${source.method.toUpperCase()} ${source.path})` : undefined;
+  if (sent) {
+    return from
+      ? `Send the token captured by ${from} back unchanged, with the cookies of the same session; check that the flow captures it from the right step.`
+      : 'Send the token back unchanged, with the cookies of the session that received it.';
+  }
+  return from
+    ? `Send the token captured by ${from} with this request (a header or a form field, as the app expects).`
+    : 'GET the form (or the token endpoint) first, keep its cookies, and send its CSRF token back: a hidden input, <meta name="csrf-token">, or the cookie mirrored into a header (XSRF-TOKEN → X-XSRF-TOKEN).';
+}
+
 export function diagnoseAnswer(step: FlowStep, answer: Answer, flow: Flow, sent: { headers: Record<string, string>; body?: unknown }): Diagnosis {
   const where = `${step.method.toUpperCase()} ${step.path}`;
   const message = serverMessage(answer);
@@ -112,9 +152,7 @@ export function diagnoseAnswer(step: FlowStep, answer: Answer, flow: Flow, sent:
         severity: 'error',
         title: `CSRF check failed: ${what}`,
         detail: `${where} answered 403${said}.`,
-        hint: csrfHeaders.length || bodyToken
-          ? 'Send the csrf_token from GET /api/csrf-token unchanged (64 alphanumerics); check that the flow captures it from the right step.'
-          : 'GET /api/csrf-token first and send its csrf_token in the X-CSRF-Token header (the csrf-json profile does this).',
+        hint: csrfHint(flow, Boolean(csrfHeaders.length || bodyToken)),
       },
     };
   }
@@ -171,6 +209,21 @@ export function diagnoseAnswer(step: FlowStep, answer: Answer, flow: Flow, sent:
       kind: 'otp-code',
       message,
       finding: { ...base, severity: 'error', title: `the OTP was refused${said}`, hint: 'Use --otp-from db to read the code the server stored, or check the code you typed.' },
+    };
+  }
+
+  const fields = answer.status === 400 || answer.status === 422 ? fieldErrors(json) : [];
+  if (fields.length) {
+    return {
+      kind: 'validation',
+      message: fields.join('; '),
+      finding: {
+        ...base,
+        severity: 'error',
+        title: `${where} refused the data: ${fields.map((f) => `"${f}"`).join('; ')}`,
+        detail: `${where} answered ${answer.status}${said}.`,
+        hint: 'The app validated the generated data and created nothing; adjust it with --field key=value.',
+      },
     };
   }
 

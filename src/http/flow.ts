@@ -24,8 +24,19 @@ export interface FlowStep {
   json?: unknown;
   /** A form body template (application/x-www-form-urlencoded). */
   form?: Record<string, string>;
-  /** Statuses that count as success (default: any 2xx). */
+  /**
+   * Statuses that count as success (default: a final 2xx). A redirect is judged by the server's first
+   * answer: `expect: [302]` passes on the 302 itself, not on the page it leads to.
+   */
   expect?: number[];
+  /** Texts the final page must show (e.g. "Verify your e-mail address"). */
+  text?: string[];
+  /** Texts the final page must not show (e.g. "already registered"). */
+  notText?: string[];
+  /** The path the client ends on after redirects ("/accounts/confirm-email/"). */
+  finalUrl?: string;
+  /** Where the first redirect points (its Location, as a path). */
+  location?: string;
   /** What the answer should be: 'json' (default for POST) or 'html' / 'any'. */
   response?: 'json' | 'html' | 'any';
   capture?: Record<string, Capture>;
@@ -124,6 +135,14 @@ export function validateFlow(value: unknown, name: string): Flow {
     if (typeof step.path !== 'string' || step.path === '') fail(`step ${i + 1} needs a "path"`);
     if (isAbsoluteUrl(step.path)) fail(`step ${i + 1} "path" is a full URL (${step.path}): give a path on --url, e.g. "/signup"`);
     if (step.json !== undefined && step.form !== undefined) fail(`step ${i + 1} has both "json" and "form"`);
+    for (const key of ['finalUrl', 'location'] as const) {
+      const v = step[key];
+      if (v !== undefined && (typeof v !== 'string' || !v.startsWith('/'))) fail(`step ${i + 1} "${key}" must be a path starting with / (e.g. "/welcome")`);
+    }
+    for (const key of ['text', 'notText'] as const) {
+      const v = step[key];
+      if (v !== undefined && (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || t === ''))) fail(`step ${i + 1} "${key}" must be a list of texts`);
+    }
     step.name ??= `${step.method.toUpperCase()} ${step.path}`;
     for (const [key, capture] of Object.entries(step.capture ?? {})) {
       if (capture && typeof capture === 'object') unknownKeys(capture, CAPTURE_KEYS, `capture "${key}" of step ${i + 1}`, fail);
@@ -143,7 +162,7 @@ export function validateFlow(value: unknown, name: string): Flow {
 }
 
 const FLOW_KEYS = ['$schema', 'name', 'description', 'app', 'variables', 'steps', 'database', 'sessionErrors'];
-const STEP_KEYS = ['name', 'method', 'path', 'headers', 'json', 'form', 'expect', 'response', 'capture', 'role'];
+const STEP_KEYS = ['name', 'method', 'path', 'headers', 'json', 'form', 'expect', 'text', 'notText', 'finalUrl', 'location', 'response', 'capture', 'role'];
 const CAPTURE_KEYS = ['json', 'header', 'cookie', 'sessionField', 'regex', 'group', 'hidden', 'meta', 'secret', 'optional'];
 const DATABASE_KEYS = ['writes', 'account', 'pending', 'cleanup', 'otp'];
 

@@ -14,6 +14,8 @@ export const devise: StackKnowledge = {
     tables: [{ table: 'users', columns: ['email', 'encrypted_password'] }],
     probes: [{ method: 'GET', path: '/users/sign_up', status: 200, body: /name="authenticity_token"/, means: 'serves Devise\'s registration form' }],
   },
+  signupErrorMarkup: { selectors: ['#error_explanation li'], texts: [/Email has already been taken/, /Password is too short/] },
+  signupWrites: { writes: ['users'], atomic: true },
   pending: {
     tables: [
       {

@@ -15,6 +15,19 @@ export const djangoAllauth: StackKnowledge = {
     tables: [{ table: 'account_emailaddress', columns: ['user_id', 'email', 'verified', 'primary'] }],
     probes: [{ method: 'GET', path: '/accounts/signup/', status: 200, body: /name="csrfmiddlewaretoken"/, means: 'serves allauth\'s signup form' }],
   },
+  // allauth saves the user, then its address, then sends the confirmation, each in its own statement
+  // (no ATOMIC_REQUESTS by default): a duplicate key on account_emailaddress leaves an auth_user row.
+  signupWrites: {
+    writes: ['auth_user', 'account_emailaddress', 'account_emailconfirmation'],
+    atomic: false,
+    orphan: {
+      table: 'auth_user',
+      key: 'id',
+      missing: 'account_emailaddress',
+      foreignKey: 'user_id',
+      meaning: 'a user without an email address row: the signup failed after saving the user, so the person cannot log in or confirm, and signing up again says the address is taken',
+    },
+  },
   pending: {
     tables: [
       {

@@ -8,6 +8,8 @@ export const django: StackKnowledge = {
   title: 'Django',
   kind: 'framework',
   recognise: { tables: [{ table: 'django_migrations', columns: ['app', 'name', 'applied'] }] },
+  // Django's forms render field and non-field errors as <ul class="errorlist"><li>…</li></ul>.
+  signupErrorMarkup: { selectors: ['ul.errorlist li'] },
   errors: [
     {
       id: 'csrf-cookie-not-set',

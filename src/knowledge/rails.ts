@@ -6,6 +6,8 @@ export const rails: StackKnowledge = {
   title: 'Ruby on Rails',
   kind: 'framework',
   recognise: { tables: [{ table: 'ar_internal_metadata', columns: ['key', 'value'] }, { table: 'schema_migrations', columns: ['version'] }] },
+  // The scaffold's (and Devise's shared) error block; the flash alert for messages outside a model.
+  signupErrorMarkup: { selectors: ['#error_explanation li', 'p.alert', 'div.alert'], texts: [/has already been taken/, /can't be blank/, /is too short \(minimum is \d+ characters?\)/, /doesn't match Password/] },
   errors: [
     {
       id: 'invalid-authenticity-token',

@@ -197,6 +197,40 @@ export interface InstalledEvidence {
   equals: string;
 }
 
+/**
+ * How the stack shows a refused signup in the page it re-renders: register-test reads these with an HTML
+ * parser, so a 200 that is really the form again with field errors is a failure quoting them.
+ */
+export interface SignupErrorMarkup {
+  /**
+   * Elements holding the messages, in a small selector language: `tag`, `.class`, `#id`, `tag.class`,
+   * `tag#id`, optionally followed by ` li` (the list items inside). Text of each match is one message.
+   */
+  selectors: string[];
+  /** Texts that mean a refusal wherever they stand on the page ("has already been taken"). */
+  texts?: RegExp[];
+}
+
+/**
+ * What one signup writes, for the evidence after a failure. `writes` are the tables in insert order (a
+ * duplicate key in one names its sequence; the others are checked with it). `orphan` describes a
+ * half-created account a non-atomic signup leaves when a later insert fails.
+ */
+export interface SignupWrites {
+  writes: string[];
+  /** Whether the inserts run in one transaction; false = a failure halfway leaves the earlier rows. */
+  atomic: boolean;
+  orphan?: {
+    /** The account table and its key ("auth_user", "id"). */
+    table: string;
+    key: string;
+    /** The row every complete account has ("account_emailaddress", "user_id"). */
+    missing: string;
+    foreignKey: string;
+    meaning: string;
+  };
+}
+
 export interface StackKnowledge {
   /** kebab-case: 'django-allauth', 'healing-space'. */
   id: string;
@@ -209,4 +243,8 @@ export interface StackKnowledge {
   pending?: PendingKnowledge;
   limiters?: LimiterKnowledge;
   errors?: ErrorText[];
+  /** The markup of a re-rendered signup form with field errors. */
+  signupErrorMarkup?: SignupErrorMarkup;
+  /** The tables one signup writes (register-test's 500 evidence). */
+  signupWrites?: SignupWrites;
 }

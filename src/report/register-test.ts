@@ -1,5 +1,5 @@
 /** register-test output: a per-step table, findings with hints, a summary line; --json; JUnit XML for CI. */
-import type { RegisterTestResult } from '../http/register-test.js';
+import type { RegisterTestResult } from '../register-test/index.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
@@ -8,7 +8,8 @@ import { renderJunit } from './reporters/junit.js';
 import { viewDocument } from './reporters/view.js';
 
 export function renderRegisterTest(result: RegisterTestResult, write: Write): void {
-  write(`${chalk.bold('register-test')} ${result.url}  profile ${chalk.bold(result.profile)} (${result.profileReason})\n`);
+  const profile = result.flowName ? `flow ${chalk.bold(result.flowName)}` : `profile ${chalk.bold(result.profile)}`;
+  write(`${chalk.bold('register-test')} ${result.url}  ${profile} (${result.profileReason})\n`);
   write(`test user ${result.user.username} <${result.user.email}> ${result.user.phone}\n`);
   const multi = result.steps.some((s) => s.client !== undefined);
   const retried = result.steps.some((s) => s.attempt > 1);
@@ -26,7 +27,7 @@ export function renderRegisterTest(result: RegisterTestResult, write: Write): vo
   write(renderTable(head, rows));
   if (result.race) {
     const r = result.race;
-    const n = (v: number | null) => (v === null ? 'n/a (no database)' : String(v));
+    const n = (v: number | null) => (v === null ? `n/a (${r.unread ?? 'no database'})` : String(v));
     write(`race: ${r.clients} clients, ${r.signupsAccepted} signups accepted, accounts ${n(r.accounts)}, pending rows ${n(r.pendingRows)}, OTP rows ${n(r.verificationRows)}\n`);
   }
   if (result.serverLog?.length) {
@@ -43,7 +44,12 @@ export function renderRegisterTest(result: RegisterTestResult, write: Write): vo
     if (f.hint) write(`  ${chalk.dim('hint:')} ${f.hint}\n`);
     if (f.nextCommand) write(`  ${chalk.dim('next:')} ${f.nextCommand}\n`);
   }
-  if (result.cleanup) write(`cleanup: ${result.cleanup.map((c) => `${c.deleted} from ${c.table}`).join(', ')}\n`);
+  if (result.account) write(`account: ${result.account.rows} row${result.account.rows === 1 ? '' : 's'} in ${result.account.table} for ${result.account.column} = ${result.account.value}\n`);
+  if (result.cleanup) {
+    const left = result.cleanup.filter((c) => (c.remaining ?? 0) > 0);
+    const proof = result.cleanup.some((c) => c.remaining !== undefined) ? (left.length ? `; left behind: ${left.map((c) => `${c.remaining} in ${c.table}`).join(', ')}` : '; re-read: nothing left') : '';
+    write(`cleanup: ${result.cleanup.map((c) => `${c.deleted} from ${c.table}`).join(', ')}${proof}\n`);
+  }
   write(`${result.ok ? chalk.green('✔') : chalk.red('✖')} ${result.summary}\n`);
 }
 
@@ -54,9 +60,4 @@ export function registerTestJson(result: RegisterTestResult): string {
 /** JUnit XML: the one JUnit reporter (src/report/reporters/junit.ts) over this run's document. */
 export function registerTestJunit(result: RegisterTestResult): string {
   return renderJunit(viewDocument(JSON.parse(registerTestJson(result)) as Record<string, unknown>));
-}
-
-/** A line for the 429 countdown. */
-export function countdownText(seconds: number, reason: string): string {
-  return `${reason} — retrying in ${seconds}s`;
 }

@@ -22,6 +22,16 @@ describeDb('healfix doctor', () => {
     expect(result.code).toBe(0);
   });
 
+  it('--flow / --profile choose the flow of --url: without --url, or together, one line and exit 2', async () => {
+    const alone = await runCli(['doctor', '--json', '-d', db.url, '--profile', 'otp']);
+    expect(alone.code).toBe(2);
+    expect(JSON.parse(alone.stdout)).toMatchObject({ ok: false });
+    expect(alone.stdout).toContain('--flow and --profile choose the flow doctor --url replays: give --url too');
+    const both = await runCli(['doctor', '-d', db.url, '--url', 'http://127.0.0.1:1', '--profile', 'otp', '--flow', 'x.yaml']);
+    expect(both.code).toBe(2);
+    expect(both.stderr.split('\n')[0]).toBe('healfix: give either --flow or --profile, not both');
+  });
+
   it('warns when the role cannot read a table, and --fail-on warn turns that into exit 1', async () => {
     // No sequence feeds it: only the server check has something to say, a warning.
     await db.query('create table secret_stuff (id int primary key)');

@@ -130,7 +130,7 @@ describeDb('healfix register-test (binary)', () => {
       const diag = await runCli(['register-test', '--url', sb.url, '-d', tdb.url, '--server-log', logFile]);
       show('500 diagnosed', diag.stdout + diag.stderr);
       expect(diag.code).toBe(1);
-      expect(diag.stdout).toContain('lagging sequence public.audit_logs_id_seq, public.notifications_id_seq');
+      expect(diag.stdout).toContain('duplicate key on notifications_pkey: sequence public.notifications_id_seq lags max(id) by 2 (and 1 more the signup writes: public.audit_logs_id_seq)');
       expect(diag.stdout).toContain('DETAIL:  Key (id)=(1) already exists.');
       const fixed = await runCli(['register-test', '--url', sb.url, '-d', tdb.url, '--fix-sequences', '--yes', '--server-log', logFile]);
       show('500 fixed', fixed.stdout + fixed.stderr);

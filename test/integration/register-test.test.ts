@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
 import { HttpClient } from '../../src/http/client.js';
-import { runRegisterTest } from '../../src/http/register-test.js';
+import { runRegisterTest } from '../../src/register-test/index.js';
 import { bufferWriter } from '../../src/report/io.js';
 import { registerTestJson, registerTestJunit, renderRegisterTest } from '../../src/report/register-test.js';
 import { createHealingSpaceSchema } from '../../src/demo/sandbox/healing-space.js';
@@ -41,8 +41,10 @@ describeDb('register-test against the Healing Space sandbox', () => {
       expect(first.ok).toBe(false);
       expect(first.profile).toBe('csrf-json');
       expect(first.steps.map((s) => s.status)).toEqual([200, 500]); // csrf, register (the auto probe is not a step)
-      expect(first.findings[0]!.title).toMatch(/^server error 500 \(error_id [0-9a-f]{8}\): lagging sequence public\.audit_logs_id_seq, public\.notifications_id_seq$/);
-      expect(first.sequences!.lagging.map((l) => l.sequence)).toEqual(['public.audit_logs_id_seq', 'public.notifications_id_seq']);
+      // The log's constraint (notifications_pkey) names the one sequence that failed; the other one the signup writes follows.
+      expect(first.findings[0]!.title).toMatch(/^server error 500 \(error_id [0-9a-f]{8}\): duplicate key on notifications_pkey: sequence public\.notifications_id_seq lags max\(id\) by 2 \(and 1 more the signup writes: public\.audit_logs_id_seq\)$/);
+      expect(first.sequences!.lagging.map((l) => [l.sequence, l.failed ?? false])).toEqual([['public.notifications_id_seq', true], ['public.audit_logs_id_seq', false]]);
+      expect(first.findings[0]!.hint).toMatch(/^Fix all 2 together/);
       expect(first.serverLog).toEqual([
         expect.stringMatching(/^\[ERROR [0-9a-f]{8}\] register: duplicate key value violates unique constraint "notifications_pkey"$/),
         'DETAIL:  Key (id)=(1) already exists.',
@@ -71,10 +73,10 @@ describeDb('register-test against the Healing Space sandbox', () => {
       expect(result.ok).toBe(true);
       expect(result.summary).toMatch(/^registration works: csrf-json flow created mask_\w+ in 2 steps/);
       expect(result.cleanup).toEqual([
-        { table: 'notifications', deleted: 1 },
-        { table: 'patient_approvals', deleted: 0 },
-        { table: 'audit_logs', deleted: 1 },
-        { table: 'users', deleted: 1 },
+        { table: 'notifications', deleted: 1, remaining: 0 },
+        { table: 'patient_approvals', deleted: 0, remaining: 0 },
+        { table: 'audit_logs', deleted: 1, remaining: 0 },
+        { table: 'users', deleted: 1, remaining: 0 },
       ]);
       const { rows } = await tdb.query('select count(*)::int as n from users');
       expect(rows[0].n).toBe(4); // 3 seed rows + the account of the previous test

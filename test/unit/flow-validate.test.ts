@@ -17,6 +17,13 @@ describe('flow files: unknown keys and full URLs are refused', () => {
       expect(() => validateFlow({ steps: [{ ...step, path }] }, 'f.json')).toThrow(/step 1 "path" is a full URL/);
     }
   });
+  it('checks the assertion keys: texts are non-empty strings, finalUrl and location are paths', () => {
+    expect(() => validateFlow({ steps: [{ ...step, text: 'Welcome' }] }, 'f.json')).toThrow('step 1 "text" must be a list of texts');
+    expect(() => validateFlow({ steps: [{ ...step, notText: [''] }] }, 'f.json')).toThrow('step 1 "notText" must be a list of texts');
+    expect(() => validateFlow({ steps: [{ ...step, finalUrl: 'https://x/welcome' }] }, 'f.json')).toThrow('step 1 "finalUrl" must be a path starting with /');
+    const ok = validateFlow({ steps: [{ ...step, expect: [302], location: '/confirm/', finalUrl: '/confirm/', text: ['Check your mail'], notText: ['already'] }] }, 'f.json');
+    expect(ok.steps[0]).toMatchObject({ location: '/confirm/', text: ['Check your mail'] });
+  });
   it('keeps a valid flow as it is', () => {
     const flow = validateFlow({ name: 'x', steps: [{ ...step, expect: [201], capture: { id: { json: '$.id', optional: true } } }] }, 'f.json');
     expect(flow.steps[0]!.expect).toEqual([201]);

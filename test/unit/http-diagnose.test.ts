@@ -1,9 +1,9 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { retryAfterSeconds } from '../../src/http/client.js';
-import { diagnoseAnswer, waitSeconds } from '../../src/http/diagnose.js';
+import { diagnoseAnswer, fieldErrors, waitSeconds } from '../../src/http/diagnose.js';
 import { decodeSessionCookie, fillTemplate, loadBuiltinFlow, readCapture, validateFlow } from '../../src/http/flow.js';
-import { generateTestUser, parseFields } from '../../src/http/register-test.js';
+import { generateTestUser, parseFields } from '../../src/register-test/index.js';
 
 const answer = (status: number, body: string, headers: Record<string, string> = {}) => ({ status, body, headers });
 
@@ -28,6 +28,24 @@ describe('diagnoseAnswer', () => {
   it('says which CSRF header was sent and rejected', () => {
     const d = diagnoseAnswer(step, answer(403, '{"code":"CSRF_FAILED","error":"CSRF token missing or invalid"}'), flow, { headers: { 'X-CSRF-Token': 'x' } });
     expect(d.finding.title).toBe('CSRF check failed: the token was sent in X-CSRF-Token and rejected');
+  });
+  it('CSRF advice names the flow\'s own token step, never another app\'s endpoint', async () => {
+    const { readFileSync } = await import('node:fs');
+    const django = validateFlow((await import('yaml')).parse(readFileSync(new URL('../fixtures/flows/django-allauth.yaml', import.meta.url), 'utf8')), 'django-allauth.yaml');
+    const page = readFileSync(new URL('../fixtures/frameworks/django/csrf-403.html', import.meta.url), 'utf8');
+    const d = diagnoseAnswer(django.steps[1]!, answer(403, page, { 'content-type': 'text/html' }), django, { headers: {}, body: { csrfmiddlewaretoken: 'x' } });
+    expect(d.kind).toBe('csrf');
+    expect(d.finding.title).toBe('CSRF check failed: the token was sent in the body field csrfmiddlewaretoken and rejected');
+    expect(d.finding.hint).toBe('Send the token captured by step "signup form" (GET /accounts/signup/) back unchanged, with the cookies of the same session; check that the flow captures it from the right step.');
+    expect(d.finding.hint).not.toContain('/api/csrf-token');
+  });
+  it('quotes the per-field messages of a JSON validation answer (Laravel\'s 422, DRF\'s 400)', () => {
+    const laravel = diagnoseAnswer(step, answer(422, '{"message":"The given data was invalid.","errors":{"password":["The password must be at least 8 characters."],"email":["The email has already been taken."]}}'), flow, { headers: {} });
+    expect(laravel.kind).toBe('validation');
+    expect(laravel.finding.title).toBe('POST /auth/api/verify-otp refused the data: "The password must be at least 8 characters."; "The email has already been taken."');
+    expect(fieldErrors({ username: ['A user with that username already exists.'], detail: 'x' })).toEqual(['A user with that username already exists.']);
+    expect(fieldErrors({ errors: [{ msg: 'Invalid value', path: 'email' }] })).toEqual(['Invalid value']);
+    expect(fieldErrors({ error: 'nope' })).toEqual([]);
   });
   it('keeps the error_id of a 500', () => {
     const d = diagnoseAnswer(step, answer(500, '{"code":"INTERNAL_ERROR","error":"An unexpected error occurred. Please try again.","error_id":"849e6587"}'), flow, { headers: {} });

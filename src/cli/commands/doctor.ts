@@ -6,6 +6,8 @@ import { commandAction } from '../run.js';
 interface DoctorFlags extends ConnectionFlags, OutputFlags {
   failOn: 'warn' | 'error';
   url?: string;
+  flow?: string;
+  profile: 'auto' | 'csrf-json' | 'otp';
   allDatabases?: boolean;
   targets?: string;
   jobs?: string;
@@ -17,6 +19,8 @@ export function registerDoctor(program: Command): void {
     .description('one health report over everything healfix checks: server, sequences, pending signups, rate limits')
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check reaches this level').choices(['warn', 'error']).default('error'))
     .option('--url <url>', 'also replay a registration against this running server (register-test)')
+    .option('--flow <file>', 'the signup flow --url replays (a JSON or YAML flow file, as register-test --flow)')
+    .addOption(new Option('--profile <name>', 'the built-in signup flow --url replays').choices(['auto', 'csrf-json', 'otp']).default('auto'))
     .option('--all-databases', 'check every database on the server the role may connect to (templates excluded)')
     .option('--targets <file>', 'check the databases listed in this file: one URL per line, # comments, ${VAR} from the environment')
     .option('--jobs <n>', 'with several databases: how many to check at once (default: the number of cores)');
@@ -40,10 +44,14 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
     import('../../report/doctor.js'),
     import('../../report/io.js'),
   ]);
+  const { UsageError } = await import('../../errors.js');
+  if ((flags.flow || flags.profile !== 'auto') && !flags.url) throw new UsageError('--flow and --profile choose the flow doctor --url replays: give --url too');
+  if (flags.flow && flags.profile !== 'auto') throw new UsageError('give either --flow or --profile, not both');
+  if (flags.flow) (await import('../paths.js')).assertReadableFile(flags.flow, '--flow');
   // With --url, doctor runs even where no database is configured: it then only replays the registration.
   const target = flags.url ? findTarget(targetOptionsFrom(flags)) : undefined;
   const db = flags.url && !target ? undefined : await openFromFlags(flags, { target });
-  const extraChecks = flags.url ? [async () => (await import('../../checks/doctor-register-test.js')).registerTestCheck(flags.url!, db)] : [];
+  const extraChecks = flags.url ? [async () => (await import('../../doctor/register-test-check.js')).registerTestCheck({ url: flags.url!, db, flowFile: flags.flow, profile: flags.profile })] : [];
   const progress = await startProgress('checking', { json: flags.json });
   try {
     const result = await runDoctor(db, {

@@ -55,7 +55,7 @@ export function registerRegisterTest(program: Command): void {
       const { parseDuration } = await import('../../db/session.js');
       const timeoutMs = parseDuration(flags.timeout, '--timeout');
       const connectTimeoutMs = flags.connectTimeout ? parseDuration(flags.connectTimeout, '--connect-timeout') : 5_000;
-      const { parseFields, runRegisterTest, MAX_WAIT_SEC } = await import('../../http/register-test.js');
+      const { parseFields, runRegisterTest, MAX_WAIT_SEC } = await import('../../register-test/index.js');
       const fields = parseFields(flags.field);
 
       // A database is optional: configured explicitly or by the environment / .env, it powers --otp-from db,

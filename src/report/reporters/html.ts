@@ -28,7 +28,7 @@ function timeline(steps: ViewStep[]): string {
   const items = steps.map((s) => {
     const width = Math.max(1, Math.round((s.ms / longest) * 100));
     const who = `${s.client !== undefined ? `client ${s.client} · ` : ''}${s.attempt > 1 ? `try ${s.attempt} · ` : ''}`;
-    const hops = s.redirects ? ` · ${s.redirects} redirect${s.redirects === 1 ? '' : 's'}` : '';
+    const hops = s.hops?.length ? ` · ${s.hops.join(' · ')}` : '';
     return `<li class="step ${s.ok ? 'ok' : 'error'}"><div><strong>${esc(s.name)}</strong><div class="meta">${esc(`${who}${s.method} ${s.path}`)}</div></div>`
       + `<div><div class="bar${s.ok ? '' : ' fail'}" style="width:${width}%"></div><div class="meta">${esc(`${s.status ?? 'no answer'} · ${s.result || 'ok'}${hops}`)}</div></div>`
       + `<div class="meta">${s.ms} ms</div></li>`;

@@ -34,6 +34,8 @@ export interface ViewStep {
   client?: number;
   attempt: number;
   redirects?: number;
+  /** Each redirect hop as "302 → /path". */
+  hops?: string[];
 }
 
 export interface DocumentView {
@@ -161,7 +163,7 @@ function step(s: Doc): ViewStep {
     result: text(s.result) ?? '',
     attempt: typeof s.attempt === 'number' ? s.attempt : 1,
     ...(typeof s.client === 'number' ? { client: s.client } : {}),
-    ...(typeof s.redirects === 'number' ? { redirects: s.redirects } : {}),
+    ...(Array.isArray(s.hops) ? { hops: (s.hops as Doc[]).map((h) => `${String(h.status)} → ${text(h.location) ?? ''}`), redirects: s.hops.length } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
-/** What register-test reads and deletes through the app's database, as the flow file's `database` section says. */
+/** What register-test reads through the app's database, as the flow file's `database` section says. */
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent } from '../db/postgres.js';
-import type { FlowTableRef } from './flow.js';
+import type { FlowTableRef } from '../http/flow.js';
 
 export async function queryRows(db: OpenedDatabase, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
   if (db.kind === 'sqlite') return db.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
