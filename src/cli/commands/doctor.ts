@@ -22,7 +22,7 @@ export function registerDoctor(program: Command): void {
 
 async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
   const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
-    import('../../db/open.js'),
+    import('../options.js'),
     import('../../checks/doctor.js'),
     import('../../checks/doctor-checks.js'),
     import('../../db/target.js'),
@@ -33,14 +33,19 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
   // With --url, doctor runs even where no database is configured: it then only replays the registration.
   const target = flags.url ? findTarget(targetOptionsFrom(flags)) : undefined;
   const db = flags.url && !target ? undefined : await openFromFlags(flags, { target });
-  const extraChecks = flags.url ? [async () => (await import('../../checks/doctor-register-test.js')).registerTestCheck(flags.url!, db)] : [];
+  const { withIgnoredChecks, isIgnored } = await import('../ignored-checks.js');
+  const checks = withIgnoredChecks(defaultDoctorChecks(), flags.projectConfig, ['register-test']);
+  const rtIgnored = isIgnored(flags.projectConfig, 'register-test');
+  const extraChecks = !flags.url ? [] : rtIgnored
+    ? [async () => ({ check: 'register-test', status: 'skipped' as const, summary: rtIgnored, skippedReason: rtIgnored, findings: [] })]
+    : [async () => (await import('../../checks/doctor-register-test.js')).registerTestCheck(flags.url!, db)];
   const progress = await startProgress('checking', { json: flags.json });
   try {
     const result = await runDoctor(db, {
-      checks: defaultDoctorChecks(),
+      checks,
       extraChecks,
       onCheckStart: (title) => progress.update(`checking ${title}`),
-      connectionArgs: db ? connectionArgsFor(db.target.source, db.target.display, flags.envFile) : undefined,
+      connectionArgs: db ? connectionArgsFor(db.target.source, db.target.display, flags) : undefined,
       appUrl: flags.url,
     });
     progress.stop();
@@ -54,8 +59,10 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
 }
 
 /** The flags that name the same database again, for the next commands doctor prints. */
-function connectionArgsFor(source: string, display: string, envFile?: string): string | undefined {
+function connectionArgsFor(source: string, display: string, flags: DoctorFlags): string | undefined {
   if (source === '--database-url') return `-d ${/^[\w@%+=:,./*-]+$/.test(display) ? display : `'${display}'`}`;
-  if (envFile) return `--env-file ${envFile}`;
+  // A config found by search is found again by the next command; one named by --config must be named again.
+  if (flags.config) return `--config ${flags.config}`;
+  if (flags.envFile && flags.projectConfig?.config.envFile === undefined) return `--env-file ${flags.envFile}`;
   return undefined;
 }

@@ -43,7 +43,7 @@ export function registerRateLimits(program: Command): void {
       if (flags.unlock !== undefined && flags.unlock.trim() === '') throw new UsageError('--unlock needs an account');
       const limit = flags.limit !== undefined ? parsePositiveInt(flags.limit, '--limit', 1_000_000_000) : undefined;
       const lockoutThreshold = flags.lockoutThreshold !== undefined ? parsePositiveInt(flags.lockoutThreshold, '--lockout-threshold', 1_000_000) : undefined;
-      const { openFromFlags } = await import('../../db/open.js');
+      const { openFromFlags } = await import('../options.js');
       const { inspectRateLimits } = await import('../../checks/rate-limits.js');
       const { reportRateLimits } = await import('../../report/rate-limits.js');
       const { writeStdout } = await import('../../report/io.js');

@@ -74,7 +74,7 @@ export function registerRegisterTest(program: Command): void {
         const { NO_TARGET_HINT } = await import('../../db/target.js');
         throw new ConfigError(`${flags.otpFrom ? '--otp-from db' : flags.fixSequences ? '--fix-sequences' : '--cleanup'} needs a database`, { hint: NO_TARGET_HINT });
       }
-      const { openFromFlags } = target ? await import('../../db/open.js') : { openFromFlags: undefined };
+      const { openFromFlags } = target ? await import('../options.js') : { openFromFlags: undefined };
       const db = target && openFromFlags ? await openFromFlags(flags, { target, write: Boolean(flags.cleanup), intendsWrite: Boolean(flags.cleanup || flags.fixSequences) }) : undefined;
       const { startProgress } = await import('../spinner.js');
       const { confirmWrite, askSecret } = await import('../prompts.js');

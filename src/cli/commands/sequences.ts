@@ -34,7 +34,7 @@ export function registerSequences(program: Command): void {
 async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
   if (flags.dryRun && !flags.fix) throw new UsageError('--dry-run only makes sense with --fix', { hint: 'healfix sequences --fix --dry-run prints the SQL it would run.' });
   if (flags.yes && !flags.fix) throw new UsageError('--yes only makes sense with --fix');
-  const { openFromFlags } = await import('../../db/open.js');
+  const { openFromFlags } = await import('../options.js');
   const { writeStdout, writeStderr } = await import('../../report/io.js');
   const report = await import('../../report/sequences.js');
   const { startProgress } = await import('../spinner.js');

@@ -36,7 +36,7 @@ export function registerTempRegistrations(program: Command): void {
       if (flags.dryRun && !flags.purgeExpired) throw new UsageError('--dry-run only goes with --purge-expired');
       if (flags.email !== undefined && flags.purgeExpired) throw new UsageError('--email and --purge-expired cannot be combined: trace first, then purge');
       if (flags.email !== undefined && !flags.email.includes('@')) throw new UsageError(`--email needs an email address, got "${flags.email}"`);
-      const { openFromFlags } = await import('../../db/open.js');
+      const { openFromFlags } = await import('../options.js');
       const { inspectTempRegistrations } = await import('../../checks/temp-registrations.js');
       const { reportTempRegistrations } = await import('../../report/temp-registrations.js');
       const { writeStdout } = await import('../../report/io.js');
