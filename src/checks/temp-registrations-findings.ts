@@ -1,7 +1,7 @@
 /**
  * temp-registrations, step 4: what the judged rows mean to a user — pure, from rows already read.
  */
-import { humanDuration, msFromNow, showTime, wholeHourSkew, zoneName, type DbClock, type DbTime } from './db-time.js';
+import { humanDuration, msFromNow, showTime, wholeHourSkew, zoneName, type DbClock, type DbTime } from '../db/time.js';
 import { shellQuote } from './next-command.js';
 import { groupBy, oldest, type JudgedOtp, type JudgedPending } from './temp-registrations-rules.js';
 import type { Finding } from './types.js';

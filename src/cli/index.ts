@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
-import { maskSecrets } from '../secrets.js';
+import { writeStderr, writeStdout } from '../report/io.js';
 import { registerCommands } from './commands/index.js';
 
 function version(): string {
@@ -17,8 +17,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(maskSecrets(s)),
-      writeErr: (s) => process.stderr.write(maskSecrets(s)),
+      writeOut: writeStdout,
+      writeErr: writeStderr,
     });
   registerCommands(program);
   for (const command of program.commands) {
