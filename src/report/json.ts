@@ -25,6 +25,11 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** Serialises a document built by a src/contract toXxxJson(): secrets redacted on the way out. */
+export function serializeDocument(doc: object): string {
+  return `${JSON.stringify(redact(doc), jsonReplacer, 2)}\n`;
+}
+
 /** The document printed for an error under --json: one document, still. */
 export function jsonError(command: string, message: string, hint?: string, code?: string): string {
   return jsonDocument(command, false, { error: errorField(message, hint, code) });

@@ -3,6 +3,7 @@ import type { RegisterTestResult } from '../http/register-test.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
+import { registerTestOutcome } from '../contract/register-test.js';
 import { mark, renderTable } from './table.js';
 
 export function renderRegisterTest(result: RegisterTestResult, write: Write): void {
@@ -46,7 +47,7 @@ export function renderRegisterTest(result: RegisterTestResult, write: Write): vo
 }
 
 export function registerTestJson(result: RegisterTestResult): string {
-  return jsonDocument('register-test', result.ok, { ...result });
+  return jsonDocument('register-test', registerTestOutcome(result).ok, { ...result });
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

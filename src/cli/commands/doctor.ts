@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { EXIT, type ExitCode } from '../../errors.js';
+import type { ExitCode } from '../../errors.js';
 import { addConnectionOptions, addJsonOption, targetOptionsFrom, type ConnectionFlags, type OutputFlags } from '../options.js';
 import { commandAction } from '../run.js';
 
@@ -21,7 +21,7 @@ export function registerDoctor(program: Command): void {
 }
 
 async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
-  const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
+  const [{ openFromFlags }, { runDoctor }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
     import('../options.js'),
     import('../../checks/doctor.js'),
     import('../../checks/doctor-checks.js'),
@@ -51,7 +51,8 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
     progress.stop();
     if (flags.json) writeStdout(report.doctorJson(result, db?.target, flags.failOn));
     else report.reportDoctorHuman(writeStdout, result, db?.target, flags.failOn);
-    return doctorPassed(result, flags.failOn) ? EXIT.OK : EXIT.PROBLEMS;
+    const { doctorOutcome } = await import('../../contract/doctor.js');
+    return doctorOutcome(result, flags.failOn).exitCode;
   } finally {
     progress.stop();
     await db?.close();

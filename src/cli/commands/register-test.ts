@@ -46,7 +46,7 @@ export function registerRegisterTest(program: Command): void {
   addJsonOption(command);
   command.action(
     commandAction<RegisterTestFlags>('register-test', async (flags) => {
-      const { UsageError, EXIT } = await import('../../errors.js');
+      const { UsageError } = await import('../../errors.js');
       if (!flags.url) throw new UsageError('--url is required: the base URL of the running app, e.g. --url http://127.0.0.1:5000');
       const race = flags.race !== undefined ? parsePositiveInt(flags.race, '--race', 50) : undefined;
       if (flags.reporter === 'junit' && !flags.output) throw new UsageError('--reporter junit needs --output FILE');
@@ -124,7 +124,7 @@ export function registerRegisterTest(program: Command): void {
         }
         if (flags.json) writeStdout(report.registerTestJson(result));
         else report.renderRegisterTest(result, writeStdout);
-        return result.ok ? EXIT.OK : EXIT.PROBLEMS;
+        return (await import('../../contract/register-test.js')).registerTestOutcome(result).exitCode;
       } finally {
         await db?.close();
       }

@@ -146,8 +146,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     const interrupted = fixInterrupt.signal.aborted;
     if (json) writeStdout(report.sequencesJson({ target, result, all: flags.all, fixes: outcomes, after, interrupted }));
     else report.renderFixOutcomes(writeStdout, outcomes, after, { interrupted });
-    if (interrupted) return EXIT.ERROR;
-    return hasProblems(after) ? EXIT.PROBLEMS : EXIT.OK;
+    return (await import('../../contract/sequences.js')).sequencesOutcome(hasProblems(after), interrupted).exitCode;
   } finally {
     await db.close();
   }

@@ -1,0 +1,52 @@
+import type { CheckResult, CheckStatus } from '../checks/types.js';
+import type { DoctorResult, FailOn } from '../checks/doctor.js';
+import type { ServerFacts } from '../checks/server.js';
+import { EXIT } from '../errors.js';
+import { defined, envelope, findingJson, outcomeOf, targetJson, type Envelope, type FieldList, type FindingJson, type Outcome, type TargetJson } from './envelope.js';
+
+export interface CheckJson {
+  check: string;
+  status: CheckStatus;
+  summary: string;
+  skippedReason?: string;
+  findings: FindingJson[];
+}
+
+export interface DoctorBody {
+  failOn: FailOn;
+  target?: TargetJson;
+  server?: ServerFacts;
+  counts: Record<CheckStatus, number>;
+  checks: CheckJson[];
+}
+
+export type DoctorJson = Envelope<'doctor'> & DoctorBody;
+
+export const DOCTOR_FIELDS = { failOn: true, target: true, server: true, counts: true, checks: true } as const satisfies FieldList<DoctorBody>;
+
+const RANK: Record<CheckStatus, number> = { skipped: 0, ok: 0, warn: 1, error: 2 };
+
+/** Exit 1 when a check reached --fail-on, else 0. */
+export function doctorOutcome(result: DoctorResult, failOn: FailOn): Outcome {
+  const failed = result.checks.some((c) => RANK[c.status] >= RANK[failOn]);
+  return outcomeOf(failed ? EXIT.PROBLEMS : EXIT.OK);
+}
+
+export function countByStatus(result: DoctorResult): Record<CheckStatus, number> {
+  const counts: Record<CheckStatus, number> = { ok: 0, warn: 0, error: 0, skipped: 0 };
+  for (const c of result.checks) counts[c.status] += 1;
+  return counts;
+}
+
+function checkJson(c: CheckResult): CheckJson {
+  return defined({ check: c.check, status: c.status, summary: c.summary, skippedReason: c.skippedReason, findings: c.findings.map(findingJson) });
+}
+
+export function toDoctorJson(result: DoctorResult, target: TargetJson | undefined, failOn: FailOn): DoctorJson {
+  return {
+    ...envelope('doctor', doctorOutcome(result, failOn)),
+    ...defined({ failOn, target: targetJson(target), server: result.server }),
+    counts: countByStatus(result),
+    checks: result.checks.map(checkJson),
+  };
+}
