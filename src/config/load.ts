@@ -1,6 +1,6 @@
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { lilconfig, type Loader } from 'lilconfig';
+import { defaultLoaders, lilconfig, type Loader } from 'lilconfig';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -28,6 +28,26 @@ export const SEARCH_PLACES = [
 
 const loadYaml: Loader = (_path, content) => parseYaml(content);
 
+/** A file that does not parse names itself: lilconfig's search error does not say which file it was. */
+function naming(loader: Loader): Loader {
+  return async (filepath, content) => {
+    try {
+      return await loader(filepath, content);
+    } catch (error) {
+      throw Object.assign(new Error(firstLine(error)), { filepath });
+    }
+  };
+}
+
+const LOADERS = {
+  '.json': naming(defaultLoaders['.json']!),
+  '.js': naming(defaultLoaders['.js']!),
+  '.mjs': naming(defaultLoaders['.mjs']!),
+  '.cjs': naming(defaultLoaders['.cjs']!),
+  '.yaml': naming(loadYaml),
+  '.yml': naming(loadYaml),
+};
+
 /**
  * Finds the project config from `cwd` upward (or loads `file` when given) and validates it. Returns
  * undefined when there is none; a file that cannot be read or does not validate is a ConfigError (exit 2)
@@ -38,7 +58,7 @@ export async function loadProjectConfig(options: { file?: string; cwd?: string }
   const explorer = lilconfig('healfix', {
     searchPlaces: SEARCH_PLACES,
     packageProp: 'healfix',
-    loaders: { '.yaml': loadYaml, '.yml': loadYaml },
+    loaders: LOADERS,
     cache: false,
   });
   let found: { filepath: string; config: unknown } | null;
