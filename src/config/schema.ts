@@ -10,6 +10,8 @@ const columns = z.union([z.string(), z.record(z.string(), z.string())]);
 const ignoreEntry = z.strictObject({
   /** A doctor check id: server, sequences, temp-registrations, rate-limits, register-test. */
   check: z.string().min(1),
+  /** One thing the check names instead of the whole check: a sequence (public.users_id_seq), a table, a key. */
+  subject: z.string().min(1).optional(),
   reason: z.string().min(1, 'say why it is ignored'),
 });
 

@@ -44,6 +44,26 @@ describeDb('project config file', () => {
     expect(human.stdout).toContain('accounts are imported with their ids (ticket 42)');
   });
 
+  it('an ignored sequence stays in the report as ignored, with its reason; an unknown check id is a typo', async () => {
+    const dir = testTempDir('config-subject');
+    const ignore = [{ check: 'sequences', subject: 'public.accounts_id_seq', reason: 'ids come from the CRM import' }];
+    writeFileSync(join(dir, 'healfix.config.json'), JSON.stringify({ databaseUrl: db.url, ignore }));
+    const json = await runCli(['doctor', '--json'], { cwd: dir });
+    const doc = JSON.parse(json.stdout);
+    const sequences = doc.checks.find((c: { check: string }) => c.check === 'sequences');
+    expect(sequences.status).toBe('ok');
+    expect(sequences.summary).toContain('1 ignored in healfix.config.json');
+    expect(sequences.findings[0].title).toMatch(/^ignored \(error\): public\.accounts_id_seq lags .* — ids come from the CRM import \(healfix\.config\.json\)$/);
+    expect(json.code).toBe(0);
+    const human = await runCli(['doctor'], { cwd: dir });
+    expect(human.stdout).toContain('1 ignored in healfix.config.json');
+
+    writeFileSync(join(dir, 'healfix.config.json'), JSON.stringify({ databaseUrl: db.url, ignore: [{ check: 'sequence', reason: 'x' }] }));
+    const typo = await runCli(['doctor'], { cwd: dir });
+    expect(typo.stderr).toBe('healfix: healfix.config.json: ignore: unknown check "sequence" (doctor\'s checks: sequences, temp-registrations, rate-limits, register-test)\n');
+    expect(typo.code).toBe(2);
+  });
+
   it('YAML, the URL read from the variable databaseUrlEnv names, --fail-on from the file; a flag still wins', async () => {
     const dir = testTempDir('config-yaml');
     writeFileSync(join(dir, 'healfix.config.yaml'), 'databaseUrlEnv: APP_DB\nfailOn: warn\nstatementTimeout: 20s\n');

@@ -33,11 +33,11 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
   // With --url, doctor runs even where no database is configured: it then only replays the registration.
   const target = flags.url ? findTarget(targetOptionsFrom(flags)) : undefined;
   const db = flags.url && !target ? undefined : await openFromFlags(flags, { target });
-  const { withIgnoredChecks, isIgnored } = await import('../ignored-checks.js');
+  const { withIgnoredChecks, isIgnored, skipped } = await import('../ignored-checks.js');
   const checks = withIgnoredChecks(defaultDoctorChecks(), flags.projectConfig, ['register-test']);
   const rtIgnored = isIgnored(flags.projectConfig, 'register-test');
   const extraChecks = !flags.url ? [] : rtIgnored
-    ? [async () => ({ check: 'register-test', status: 'skipped' as const, summary: rtIgnored, skippedReason: rtIgnored, findings: [] })]
+    ? [async () => skipped('register-test', rtIgnored)]
     : [async () => (await import('../../checks/doctor-register-test.js')).registerTestCheck(flags.url!, db)];
   const progress = await startProgress('checking', { json: flags.json });
   try {
