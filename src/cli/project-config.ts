@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadProjectConfig, resolveConfigPath, type LoadedConfig } from '../config/load.js';
 import type { ProjectConfig } from '../config/schema.js';
+import type { DoctorCheckOptions } from '../checks/doctor-checks.js';
 
 /**
  * Flags > environment > project config: a value from the config file fills an option only where the
@@ -25,6 +26,26 @@ export async function applyProjectConfig(command: Command): Promise<void> {
   }
 }
 
+/**
+ * What doctor hands its checks from the config: the same table/column mappings and settings the single
+ * commands take as flags (doctor has no such flags of its own).
+ */
+export async function doctorCheckOptions(loaded: LoadedConfig | undefined): Promise<DoctorCheckOptions> {
+  if (!loaded) return {};
+  const c = loaded.config;
+  const { parseSettings } = await import('../knowledge/settings.js');
+  const settings = parseSettings(c.settings && Object.entries(c.settings).map(([name, value]) => `${name}=${value}`));
+  return {
+    tempRegistrations: { table: c.tempRegistrations?.table, otpTable: c.tempRegistrations?.otpTable, columns: columnsText(c.tempRegistrations?.columns), settings },
+    rateLimits: { table: c.rateLimits?.table, columns: columnsText(c.rateLimits?.columns), limit: c.rateLimits?.limit, lockoutThreshold: c.rateLimits?.lockoutThreshold, settings },
+  };
+}
+
+/** `{ email: "addr" }` in the file is `--columns email=addr`: one parser checks both. */
+function columnsText(m: string | Record<string, string> | undefined): string | undefined {
+  return m === undefined || typeof m === 'string' ? m : Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
 /** The commander option values (attribute names) a config file stands for, for one command. */
 function optionValues(loaded: LoadedConfig, commandName: string): Record<string, unknown> {
   const c: ProjectConfig = loaded.config;
@@ -41,7 +62,7 @@ function optionValues(loaded: LoadedConfig, commandName: string): Record<string,
     maskEmails: c.maskEmails,
     setting: c.settings && Object.entries(c.settings).map(([name, value]) => `${name}=${value}`),
   };
-  const columns = (m: string | Record<string, string> | undefined) => (m === undefined || typeof m === 'string' ? m : Object.entries(m).map(([k, v]) => `${k}=${v}`).join(','));
+  const columns = columnsText;
   switch (commandName) {
     case 'temp-registrations':
       return { ...common, table: c.tempRegistrations?.table, otpTable: c.tempRegistrations?.otpTable, columns: columns(c.tempRegistrations?.columns) };

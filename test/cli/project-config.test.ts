@@ -64,6 +64,23 @@ describeDb('project config file', () => {
     expect(typo.code).toBe(2);
   });
 
+  it('doctor reads the table and column mappings of the file, as the single commands would from flags', async () => {
+    const dir = testTempDir('config-mapping');
+    await db.query(`create table signup_holds (addr text, valid_until timestamptz, ref text primary key);
+      insert into signup_holds values ('m@example.com', now() - interval '2 hours', 'r1'), ('n@example.com', now() + interval '1 hour', 'r2')`);
+    try {
+      const pending = (doc: { checks: { check: string; summary: string }[] }) => doc.checks.find((c) => c.check === 'temp-registrations')!.summary;
+      const unmapped = JSON.parse((await runCli(['doctor', '--json', '-d', db.url], { cwd: dir })).stdout);
+      expect(pending(unmapped)).not.toContain('2 pending signups');
+      const tempRegistrations = { table: 'signup_holds', columns: { id: 'ref', email: 'addr', expires: 'valid_until' } };
+      writeFileSync(join(dir, 'healfix.config.json'), JSON.stringify({ databaseUrl: db.url, tempRegistrations }));
+      const mapped = JSON.parse((await runCli(['doctor', '--json'], { cwd: dir })).stdout);
+      expect(pending(mapped)).toContain('2 pending signups (1 expired)');
+    } finally {
+      await db.query('drop table signup_holds');
+    }
+  });
+
   it('YAML, the URL read from the variable databaseUrlEnv names, --fail-on from the file; a flag still wins', async () => {
     const dir = testTempDir('config-yaml');
     writeFileSync(join(dir, 'healfix.config.yaml'), 'databaseUrlEnv: APP_DB\nfailOn: warn\nstatementTimeout: 20s\n');

@@ -34,7 +34,8 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
   const target = flags.url ? findTarget(targetOptionsFrom(flags)) : undefined;
   const db = flags.url && !target ? undefined : await openFromFlags(flags, { target });
   const { withIgnoredChecks, isIgnored, skipped } = await import('../ignored-checks.js');
-  const checks = withIgnoredChecks(defaultDoctorChecks(), flags.projectConfig, ['register-test']);
+  const { doctorCheckOptions } = await import('../project-config.js');
+  const checks = withIgnoredChecks(defaultDoctorChecks(await doctorCheckOptions(flags.projectConfig)), flags.projectConfig, ['register-test']);
   const rtIgnored = isIgnored(flags.projectConfig, 'register-test');
   const extraChecks = !flags.url ? [] : rtIgnored
     ? [async () => skipped('register-test', rtIgnored)]
