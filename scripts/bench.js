@@ -2,7 +2,8 @@
 // npm run bench [-- --tables N]: builds N tables with lagging sequences, then times
 //   - `healfix sequences --json` (the built binary, whole process) against the naive loop
 //     (one round trip per max() and per sequence read, one connection) in the same run,
-//   - `healfix sequences --fix --yes` for all N,
+//   - `healfix sequences --fix --yes` for all N, its repair phase against the server's floor for the same
+//     repairs (a server-side loop on one backend) and the one-round-trip-per-step loop,
 //   - `healfix --version` against `node -e 0` (median of 15).
 // Uses HEALFIX_BENCH_DATABASE_URL (an admin URL; a scratch database is created and dropped there) or
 // starts an embedded PostgreSQL with default settings (max_locks_per_transaction = 64).
@@ -112,6 +113,55 @@ async function serverFloor(url) {
   return { discoveryMs, readsMs };
 }
 
+/** Puts every bench sequence back to 1 (lagging again), committing every 500 so the lock table never fills. */
+async function makeLagging(url, n = N) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`do $$ begin for i in 1..${n} loop
+    perform setval(format('bench.t%s_id_seq', i)::regclass, 1, false);
+    if i % 500 = 0 then commit; end if;
+  end loop; end $$`);
+  await client.end();
+}
+
+/**
+ * The server's floor for --fix: one backend, a server-side loop doing for each sequence exactly what the
+ * fix must (lock its table, read the sequence and the max under the lock, setval if it lags, commit), with
+ * no client work and no error handling at all.
+ */
+async function fixFloor(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  await client.query(`do $$ declare lv int8; called bool; mx int8; begin
+    for i in 1..${N} loop
+      execute format('lock table bench.t%s in share row exclusive mode', i);
+      execute format('select last_value, is_called from bench.t%s_id_seq', i) into lv, called;
+      execute format('select id from bench.t%s order by id desc limit 1', i) into mx;
+      if mx is not null and (case when called then lv + 1 else lv end) <= mx then
+        perform setval(format('bench.t%s_id_seq', i)::regclass, mx, true);
+      end if;
+      commit;
+    end loop; end $$`);
+  const ms = performance.now() - started;
+  await client.end();
+  return ms;
+}
+
+/** The one-round-trip-per-step way (what healfix did before its server-side loop): BEGIN+LOCK+reads, SETVAL+COMMIT. */
+async function naiveFix(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  for (let i = 1; i <= N; i++) {
+    await client.query(`begin; lock table bench.t${i} in share row exclusive mode; select last_value, is_called, (select id from bench.t${i} order by id desc limit 1) as mx from bench.t${i}_id_seq`);
+    await client.query(`select setval('bench.t${i}_id_seq', (select max(id) from bench.t${i}), true); commit`);
+  }
+  const ms = performance.now() - started;
+  await client.end();
+  return ms;
+}
+
 /** Runs the binary; wall time of the whole process and its peak RSS (from /usr/bin/time -v when present). */
 function runBin(binArgs) {
   return new Promise((resolve, reject) => {
@@ -205,12 +255,30 @@ async function main() {
       log(`  peak RSS                   ${Math.max(...scans.map((s) => s.rssMb)).toFixed(0)} MB for ${N} tables, ${small.rssMb.toFixed(0)} MB for ${Math.round(N / 10)}, ${baseline.rssMb.toFixed(0)} MB for none`);
     }
 
-    t = performance.now();
-    const fix = await runBin(['sequences', '--fix', '--yes', '--json', '-d', url]);
-    const fixMs = performance.now() - t;
-    const fixDoc = JSON.parse(fix.stdout);
-    const fixed = fixDoc.fixes.filter((f) => f.status === 'fixed').length;
-    log(`  sequences --fix --yes      ${fmt(fixMs)} for ${fixed} sequences (exit ${fix.code}, ${fixDoc.summary.lagging} left lagging${fix.rssMb ? `, peak RSS ${fix.rssMb.toFixed(0)} MB` : ''})`);
+    // --fix against its floor, on the same lagging state each time (median of RUNS for each).
+    const fixFloors = [];
+    const naiveFixes = [];
+    const fixRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      await makeLagging(url);
+      fixFloors.push(await fixFloor(url));
+      await makeLagging(url);
+      fixRuns.push(await runBin(['sequences', '--fix', '--yes', '--json', '-d', url]));
+    }
+    await makeLagging(url);
+    naiveFixes.push(await naiveFix(url));
+    const fixDocs = fixRuns.map((r) => JSON.parse(r.stdout));
+    const fixed = fixDocs[0].fixes.filter((f) => f.status === 'fixed').length;
+    if (fixed !== N || fixDocs.some((d) => d.summary.lagging !== 0)) throw new Error(`--fix fixed ${fixed} of ${N}, ${fixDocs[0].summary.lagging} left lagging`);
+    const fixPhase = median(fixDocs.map((d) => d.timing.fixMs));
+    const fixWhole = median(fixRuns.map((r) => r.ms));
+    const fixFloorMs = median(fixFloors);
+    const scanFloorMs = floor.discoveryMs + floor.readsMs;
+    log(`  --fix floor (1 backend)    ${fmt(fixFloorMs)} for ${N} sequences: lock, re-read, setval, commit each, in a server-side loop`);
+    log(`  healfix --fix repairs      ${fmt(fixPhase)} (median of ${RUNS}, the repair phase): ${(fixPhase / fixFloorMs).toFixed(2)}x the floor (target <= 1.5x: ${fixPhase / fixFloorMs <= 1.5 ? 'met' : 'MISSED'})`);
+    log(`  one round trip per step    ${fmt(naiveFixes[0])} (the way before the server-side loop, 1 connection): ${(naiveFixes[0] / fixFloorMs).toFixed(2)}x the floor`);
+    log(`  sequences --fix --yes      ${fmt(fixWhole)} whole process = scan ${fmt(median(fixDocs.map((d) => d.timing.scanMs)))} + repairs + re-read ${fmt(median(fixDocs.map((d) => d.timing.afterMs)))} + start-up; floor of the same work ${fmt(2 * scanFloorMs + fixFloorMs)}: ${(fixWhole / (2 * scanFloorMs + fixFloorMs)).toFixed(2)}x${fixRuns[0].rssMb ? `, peak RSS ${Math.max(...fixRuns.map((r) => r.rssMb)).toFixed(0)} MB` : ''}`);
+    log(`  scan ratio                 ${(scanMs / scanFloorMs).toFixed(2)}x its floor (target <= 1.2x: ${scanMs / scanFloorMs <= 1.2 ? 'met' : 'MISSED'})`);
 
     const v = median(version);
     const b = median(bare);

@@ -14,6 +14,8 @@ export interface CatalogRow {
   min_value: string;
   max_value: string;
   cycle: boolean;
+  /** The sequence's own data type: smallint, integer or bigint. */
+  seq_type: string;
   seq_readable: boolean;
   table_schema: string;
   table_name: string;
@@ -65,7 +67,7 @@ select f.seqid::int8::text as seq_oid,
        sn.nspname as seq_schema, sc.relname as seq_name,
        quote_ident(sn.nspname) || '.' || quote_ident(sc.relname) as seq_display,
        ps.seqincrement::text as increment, ps.seqmin::text as min_value, ps.seqmax::text as max_value,
-       ps.seqcycle as cycle,
+       ps.seqcycle as cycle, format_type(ps.seqtypid, null) as seq_type,
        case when me.super or sc.relowner = me.oid then true else has_sequence_privilege(f.seqid, 'SELECT') end as seq_readable,
        tn.nspname as table_schema, tc.relname as table_name,
        a.attname as column_name, format_type(a.atttypid, a.atttypmod) as column_type, t.typname as column_typname,

@@ -1,4 +1,5 @@
-import type { ScanSequencesResult, SequenceConsumer, SequenceFinding, SequenceTally, UnverifiedReason } from './sequences-types.js';
+import { qualified, quoteIdent } from '../db/quote.js';
+import type { ScanSequencesResult, SequenceConsumer, SequenceFinding, SequenceTally, TypeTrap, UnverifiedReason } from './sequences-types.js';
 
 /**
  * Pure arithmetic of the sequences check: from a finding's raw values (the sequence's state and bounds,
@@ -100,7 +101,48 @@ export function evaluateFinding(f: SequenceFinding): SequenceFinding {
   if (percent < 0) percent = 0;
   f.exhaustionPercent = percent;
   f.exhaustion = percent >= 90 ? 'error' : percent >= 75 ? 'warn' : 'ok';
+  const trap = typeTrapOf(f);
+  if (trap) f.typeTrap = trap;
+  else delete f.typeTrap;
   return f;
+}
+
+const WIDTH: Record<string, number> = { int2: 2, int4: 4, int8: 8 };
+const TYPE_NAME: Record<string, string> = { int2: 'smallint', int4: 'integer', int8: 'bigint' };
+
+/**
+ * A sequence typed narrower than a column it feeds (ALTER TABLE … TYPE bigint on a serial column leaves
+ * its sequence integer: inserts fail at 2^31 though the column holds 2^63) or wider (CREATE SEQUENCE is
+ * bigint by default, the column integer: the column overflows first). Pure.
+ */
+export function typeTrapOf(f: Pick<SequenceFinding, 'sequence' | 'sequenceType' | 'consumers'>): TypeTrap | undefined {
+  const seq = f.sequenceType ? TYPE_ALIASES[f.sequenceType.toLowerCase()] : undefined;
+  if (!seq) return undefined;
+  const typed = f.consumers
+    .filter((c) => c.kind !== 'autoincrement')
+    .map((c) => ({ c, alias: TYPE_ALIASES[c.columnType.toLowerCase()] }))
+    .filter((x): x is { c: SequenceConsumer; alias: string } => x.alias !== undefined);
+  const wider = typed.filter((x) => WIDTH[x.alias]! > WIDTH[seq]!);
+  if (wider.length) {
+    const widest = wider.reduce((a, b) => (WIDTH[b.alias]! > WIDTH[a.alias]! ? b : a)).alias;
+    return {
+      kind: 'narrower',
+      sequenceType: TYPE_NAME[seq]!,
+      columnType: TYPE_NAME[widest]!,
+      columns: wider.map((x) => `${x.c.schema}.${x.c.table}.${x.c.column}`),
+      sql: [`ALTER SEQUENCE ${f.sequence} AS ${TYPE_NAME[widest]};`],
+    };
+  }
+  const narrower = typed.filter((x) => WIDTH[x.alias]! < WIDTH[seq]!);
+  if (!narrower.length) return undefined;
+  return {
+    kind: 'wider',
+    sequenceType: TYPE_NAME[seq]!,
+    columnType: TYPE_NAME[narrower[0]!.alias]!,
+    columns: narrower.map((x) => `${x.c.schema}.${x.c.table}.${x.c.column}`),
+    // Rewrites the table under an ACCESS EXCLUSIVE lock: the hint says so.
+    sql: narrower.map((x) => `ALTER TABLE ${qualified(x.c.schema, x.c.table)} ALTER COLUMN ${quoteIdent(x.c.column)} TYPE ${TYPE_NAME[seq]};`),
+  };
 }
 
 function parseInteger(text: string): bigint | null {
@@ -119,12 +161,12 @@ export function nearExhaustion(f: SequenceFinding): boolean {
 
 /** True when a finding needs the user's attention beyond `ok`. */
 export function isProblem(f: SequenceFinding): boolean {
-  return f.status !== 'ok' || f.exhaustion !== 'ok';
+  return f.status !== 'ok' || f.exhaustion !== 'ok' || f.typeTrap !== undefined;
 }
 
 
 export function emptyTally(): SequenceTally {
-  return { checked: 0, skipped: 0, lagging: 0, unfixable: 0, nearExhaustion: 0, laggingSchemas: new Set() };
+  return { checked: 0, skipped: 0, lagging: 0, unfixable: 0, nearExhaustion: 0, typeTraps: 0, laggingSchemas: new Set() };
 }
 
 export function addToTally(tally: SequenceTally, f: SequenceFinding): void {
@@ -136,6 +178,7 @@ export function addToTally(tally: SequenceTally, f: SequenceFinding): void {
     tally.laggingSchemas.add(f.schema);
   }
   if (nearExhaustion(f)) tally.nearExhaustion++;
+  if (f.typeTrap) tally.typeTraps++;
 }
 
 /** A scan result over a list of findings already evaluated (SQLite, tests). */
@@ -165,6 +208,7 @@ export function summaryLine(result: Pick<ScanSequencesResult, 'tally'>): string 
   if (tally.lagging) parts.push(`${plural(tally.lagging, 'lagging sequence')} in ${plural(tally.laggingSchemas.size, 'schema')}`);
   if (tally.unfixable) parts.push(`${tally.unfixable} unfixable`);
   if (tally.nearExhaustion) parts.push(`${tally.nearExhaustion} near exhaustion`);
+  if (tally.typeTraps) parts.push(`${plural(tally.typeTraps, 'type mismatch')}`.replace('mismatchs', 'mismatches'));
   if (tally.skipped) parts.push(`${tally.skipped} not verified`);
   const head = parts.length ? parts.join(', ') : 'no lagging sequences';
   return `${head} (${tally.checked} checked)`;

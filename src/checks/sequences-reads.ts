@@ -39,6 +39,7 @@ export function pendingFindings(rows: CatalogRow[], bySeq: Map<string, PendingFi
           minValue: row.min_value,
           maxValue: row.max_value,
           cycle: row.cycle,
+          sequenceType: row.seq_type,
         }),
         seqOid: row.seq_oid,
         seqRelation: qualified(row.seq_schema, row.seq_name),

@@ -86,6 +86,30 @@ export interface SequenceFinding {
   /** The last value the sequence may hand out, bounded by its max/min and every consumer column's type. */
   limit?: string;
   cycle?: boolean;
+  /** The sequence's own data type (smallint, integer, bigint). */
+  sequenceType?: string;
+  /** The sequence's type differs from a column it feeds: the statement that removes the trap. */
+  typeTrap?: TypeTrap;
+  /** Days until the usable range runs out at the recent insert rate, where statistics allow. */
+  forecast?: ExhaustionForecast;
+}
+
+export interface TypeTrap {
+  /** narrower: an integer sequence feeding a bigint column runs out at 2^31 though the column holds more; wider: the column runs out first. */
+  kind: 'narrower' | 'wider';
+  sequenceType: string;
+  columnType: string;
+  /** The consumers whose type differs. */
+  columns: string[];
+  sql: string[];
+}
+
+export interface ExhaustionForecast {
+  /** null when no insert was counted in the period (no estimate). */
+  days: number | null;
+  insertsPerDay: number;
+  /** How the estimate was made, in words. */
+  basis: string;
 }
 
 export interface ScanSequencesResult {
@@ -108,6 +132,8 @@ export interface SequenceTally {
   lagging: number;
   unfixable: number;
   nearExhaustion: number;
+  /** Sequences whose type differs from a column they feed. */
+  typeTraps: number;
   /** Schemas holding a lagging sequence. */
   laggingSchemas: Set<string>;
 }

@@ -3,6 +3,7 @@ import { cancelBackends, withClient } from '../db/postgres.js';
 import { InterruptedError } from '../errors.js';
 import { FETCH_ROWS, openDiscovery, rowFilter, type CatalogRow, type DiscoveryCursor } from './sequences-discovery.js';
 import { addToTally, describeConsumers, emptyTally, nearExhaustion, summaryLine } from './sequences-evaluate.js';
+import { addForecasts } from './sequences-forecast.js';
 import { unverifiedHint } from './sequences-hints.js';
 import { makeBatches, pendingFindings, readBatch, type PendingFinding } from './sequences-reads.js';
 import type { ScanSequencesOptions, ScanSequencesResult, SequenceFinding } from './sequences-types.js';
@@ -60,6 +61,7 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
     for (let item = await source.next(); item && !signal?.aborted; item = await source.next()) {
       if (!(await readBatch(client, item.batch, fastSequences, signal))) fallbacks++;
       if (signal?.aborted) break;
+      await addForecasts(client, item.batch.map((p) => p.finding));
       emit(item.index, item.batch);
       done += item.rows;
       options.onProgress?.(done, source.total);
@@ -238,11 +240,25 @@ export function sequencesCheckResult(result: ScanSequencesResult): CheckResult {
         data: pickData(f),
       });
     }
+    if (f.typeTrap) {
+      const t = f.typeTrap;
+      findings.push({
+        check: 'sequences',
+        severity: 'warn',
+        title: `${f.sequence} is ${t.sequenceType} but feeds ${t.columnType} column${t.columns.length === 1 ? '' : 's'} ${t.columns.join(', ')}`,
+        detail: t.kind === 'narrower' ? `Inserts fail when the sequence reaches ${f.maxValue}, though the column holds more.` : 'The column overflows before the sequence does.',
+        hint: `Run: ${t.sql.join(' ')}${t.kind === 'wider' ? ' (rewrites the table under an ACCESS EXCLUSIVE lock)' : ''}${f.forecast?.days != null ? `; about ${f.forecast.days} days left at the recent insert rate` : ''}`,
+        nextCommand: 'healfix sequences --all',
+        subject: f.sequence,
+        data: { ...pickData(f), typeTrap: t, ...(f.forecast ? { forecast: f.forecast } : {}) },
+      });
+    }
     if (nearExhaustion(f)) {
       findings.push({
         check: 'sequences',
         severity: f.exhaustion,
-        title: `${f.sequence} has used ${f.exhaustionPercent}% of its range`,
+        title: `${f.sequence} has used ${f.exhaustionPercent}% of its range${f.forecast?.days != null ? ` (about ${f.forecast.days} days left)` : ''}`,
+        ...(f.forecast ? { detail: `Forecast: ${f.forecast.basis}.` } : {}),
         hint: 'Plan a move to bigint before it runs out.',
         nextCommand: 'healfix sequences --all',
         subject: f.sequence,

@@ -22,9 +22,13 @@ export interface OutputFlags {
   json?: boolean;
 }
 
-export function addConnectionOptions(command: Command): Command {
+export function addConnectionOptions(command: Command, options: { repeatable?: boolean } = {}): Command {
+  // Repeatable (sequences): each -d adds a database; more than one makes a fleet. The value is then an array.
+  const database = options.repeatable
+    ? new Option('-d, --database-url <url>', 'database to check: postgres://… or sqlite:path (default: DATABASE_URL, PG* variables, ./.env); repeat for several').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    : new Option('-d, --database-url <url>', 'database to check: postgres://… or sqlite:path (default: DATABASE_URL, PG* variables, ./.env)');
   return command
-    .option('-d, --database-url <url>', 'database to check: postgres://… or sqlite:path (default: DATABASE_URL, PG* variables, ./.env)')
+    .addOption(database)
     .option('--env-file <path>', "read DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD from this file instead of ./.env")
     .addOption(new Option('--statement-timeout <duration>', 'cancel any statement running longer (a unit is required: 500ms, 30s, 2m)').default('30s'))
     .addOption(new Option('--lock-timeout <duration>', 'give up on a lock not granted within (500ms, 3s, 1m)').default('3s'))

@@ -2,7 +2,7 @@ import type { CheckResult, CheckStatus } from '../checks/types.js';
 import type { DoctorResult, FailOn } from '../checks/doctor.js';
 import type { ServerFacts } from '../checks/server.js';
 import { EXIT } from '../errors.js';
-import { defined, envelope, findingJson, outcomeOf, targetJson, type Envelope, type FieldList, type FindingJson, type Outcome, type TargetJson } from './envelope.js';
+import { defined, envelope, findingJson, outcomeOf, targetJson, type Envelope, type FieldList, type FindingJson, type FleetJson, type Outcome, type TargetJson } from './envelope.js';
 
 export interface CheckJson {
   check: string;
@@ -16,13 +16,16 @@ export interface DoctorBody {
   failOn: FailOn;
   target?: TargetJson;
   server?: ServerFacts;
-  counts: Record<CheckStatus, number>;
-  checks: CheckJson[];
+  counts?: Record<CheckStatus, number>;
+  checks?: CheckJson[];
+  /** Over a fleet (report/doctor-fleet.ts) instead of server/counts/checks. */
+  fleet?: FleetJson['fleet'];
+  databases?: FleetJson['databases'];
 }
 
-export type DoctorJson = Envelope<'doctor'> & DoctorBody;
+export type DoctorJson = Envelope<'doctor'> & DoctorBody & Required<Pick<DoctorBody, 'counts' | 'checks'>>;
 
-export const DOCTOR_FIELDS = { failOn: true, target: true, server: true, counts: true, checks: true } as const satisfies FieldList<DoctorBody>;
+export const DOCTOR_FIELDS = { failOn: true, target: true, server: true, counts: true, checks: true, fleet: true, databases: true } as const satisfies FieldList<DoctorBody>;
 
 const RANK: Record<CheckStatus, number> = { skipped: 0, ok: 0, warn: 1, error: 2 };
 

@@ -60,5 +60,11 @@ export function defined<T extends object>(doc: T): T {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** Over a fleet (--all-databases, --targets, several -d): the count line and one section per database. */
+export interface FleetJson {
+  fleet: { text: string; databases: number; ok: number; problems: number; errors: number; exitCode: number };
+  databases: Record<string, unknown>[];
+}
+
 /** The fields a command's document may carry besides the envelope, as a const a test checks the docs against. */
 export type FieldList<Body> = { readonly [K in keyof Required<Body>]: true };

@@ -5,6 +5,7 @@ import { describePgError, pgFields, SQLSTATE } from '../db/pg-errors.js';
 import type { SqliteDb } from '../db/sqlite.js';
 import { consumerReadSql, evaluateFinding, type SequenceFinding } from '../checks/sequences.js';
 import { scanSqliteSequences } from '../checks/sequences-sqlite.js';
+import { runFixBatches, type BatchItem, type BatchOutcome } from './sequences-batch.js';
 
 /**
  * Repairs lagging sequences. Each sequence gets its own short transaction: its consumer tables are locked
@@ -36,10 +37,52 @@ export interface FixSequencesOptions {
   concurrency?: number;
   /** Waits before each retry of a refused lock (default LOCK_RETRY_WAITS_MS: 3 attempts in all). */
   lockRetryWaitsMs?: number[];
+  /** Cutover (--source): the source's next value per qualified sequence name; the target goes at least that far. */
+  floors?: ReadonlyMap<string, string>;
+  /** A margin added to every value a sequence is moved to (--headroom): some teams leave 1,000. */
+  headroom?: bigint;
+  /** The session's limits, applied inside the server-side loop (default: DEFAULT_SESSION's). */
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** false: one sequence per round trip, the way before server-side batches (bench reference, tests). */
+  batch?: boolean;
+}
+
+/** What a sequence must reach: the data, the source's counter under --source, plus the headroom. */
+export interface FixGoal {
+  floor?: string;
+  headroom?: bigint;
+}
+
+export function goalFor(finding: Pick<SequenceFinding, 'sequence'>, options: Pick<FixSequencesOptions, 'floors' | 'headroom'>): FixGoal {
+  return { floor: options.floors?.get(finding.sequence), headroom: options.headroom };
+}
+
+/**
+ * The value nextval() must return for `finding` to be safe: the further of max + increment (when it lags)
+ * and the source's counter (when given and ahead), moved on by the headroom; null when the sequence is
+ * already there. Pure; in the direction the sequence counts, so never backwards.
+ */
+export function desiredNext(finding: SequenceFinding, goal: FixGoal = {}): bigint | null {
+  if (!finding.nextValue || finding.status === 'skipped') return null;
+  const inc = BigInt(finding.increment);
+  const asc = inc > 0n;
+  const further = (a: bigint | null, b: bigint | null) => (a === null ? b : b === null ? a : asc ? (a > b ? a : b) : a < b ? a : b);
+  const next = BigInt(finding.nextValue);
+  let want = finding.status === 'lagging' && finding.neededValue ? BigInt(finding.neededValue) : null;
+  if (goal.floor !== undefined) want = further(want, BigInt(goal.floor));
+  if (want === null || (asc ? next >= want : next <= want)) return null;
+  const margin = goal.headroom ?? 0n;
+  return asc ? want + margin : want - margin;
 }
 
 /** The statement that repairs one lagging finding and the value nextval() returns afterwards; null when nothing to do. */
-export function planSequenceFix(finding: SequenceFinding): { sql: string; after: string } | null {
+export function planSequenceFix(finding: SequenceFinding, goal: FixGoal = {}): { sql: string; after: string } | null {
+  if (goal.floor !== undefined || goal.headroom) {
+    if (finding.status === 'unfixable' || finding.status === 'skipped') return null;
+    const want = desiredNext(finding, goal);
+    return want === null ? null : { sql: setvalSql(finding, want.toString(), false), after: want.toString() };
+  }
   if (finding.status !== 'lagging' || finding.dataMax === null) return null;
   const after = (BigInt(finding.dataMax) + BigInt(finding.increment)).toString();
   return { sql: setvalSql(finding, finding.dataMax), after };
@@ -54,53 +97,110 @@ export function planLockedRead(finding: SequenceFinding): { sql: string; after: 
   return { sql: `-- read under the lock, then ${setvalSql(finding, '<max>')}`, after: 'max + increment, if it lags' };
 }
 
-function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: string): string {
-  return `select setval(${quoteLiteral(qualified(finding.schema, finding.name))}, ${value}, true);`;
+/** setval(seq, value, true): nextval() returns value + increment; with false, value itself. */
+function setvalSql(finding: Pick<SequenceFinding, 'schema' | 'name'>, value: string, isCalled = true): string {
+  return `select setval(${quoteLiteral(qualified(finding.schema, finding.name))}, ${value}, ${isCalled});`;
 }
 
 export async function fixSequences(db: PostgresDatabase, findings: SequenceFinding[], options: FixSequencesOptions = {}): Promise<SequenceFixOutcome[]> {
   const outcomes: SequenceFixOutcome[] = new Array(findings.length);
   const total = findings.length;
   let done = 0;
-  let next = 0;
-  // Sequences are independent: two connections work through the list, each sequence in its own transaction.
-  const workers = Math.max(1, Math.min(options.concurrency ?? 2, findings.length));
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < findings.length) {
-        const index = next++;
-        const finding = findings[index]!;
-        const outcome = options.signal?.aborted
-          ? { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '', status: 'skipped' as const, reason: INTERRUPTED }
-          : await fixOne(db, finding, options);
-        outcomes[index] = outcome;
-        options.onProgress?.(++done, total, outcome);
-      }
-    }),
-  );
+  const report = (index: number, outcome: SequenceFixOutcome) => {
+    outcomes[index] = outcome;
+    options.onProgress?.(++done, total, outcome);
+  };
+  const batch: BatchItem[] = [];
+  findings.forEach((finding, index) => {
+    const ready = precheck(finding, options);
+    if (!('plan' in ready)) report(index, ready);
+    else if (options.signal?.aborted) report(index, interruptedOutcome(finding));
+    else batch.push({ index, finding, goal: ready.goal });
+  });
+  // Many sequences per round trip, server-side (sequences-batch.ts); a refused lock comes back here for
+  // its retries, and whatever a block could not report goes the one-at-a-time way.
+  const refused: BatchItem[] = [];
+  const byIndex = new Map(batch.map((item) => [item.index, item]));
+  const useBatches = options.batch ?? true;
+  const left = useBatches && batch.length
+    ? await runFixBatches(db, batch, {
+        lockTimeoutMs: options.lockTimeoutMs,
+        statementTimeoutMs: options.statementTimeoutMs,
+        concurrency: options.concurrency ?? 2,
+        signal: options.signal,
+        onOutcome: (o) => {
+          const item = byIndex.get(o.index)!;
+          if (o.status === 'lock-timeout') refused.push(item);
+          else report(o.index, batchOutcome(item, o));
+        },
+      })
+    : batch;
+  const oneByOne = [...refused.map((item) => ({ item, tries: 1 })), ...left.map((item) => ({ item, tries: 0 }))];
+  await inParallel(oneByOne, options.concurrency ?? 2, async ({ item, tries }) => {
+    report(item.index, options.signal?.aborted ? interruptedOutcome(item.finding) : await fixOne(db, item.finding, options, tries));
+  });
   return outcomes;
 }
 
 export const INTERRUPTED = 'interrupted before this sequence';
 
-async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: FixSequencesOptions): Promise<SequenceFixOutcome> {
+function interruptedOutcome(finding: SequenceFinding): SequenceFixOutcome {
+  return { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '', status: 'skipped', reason: INTERRUPTED };
+}
+
+/** Runs fn over items with at most `workers` at a time. */
+async function inParallel<T>(items: T[], workers: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+/** What a finding needs before any write: an outcome already (nothing to do, dry run…), or its plan and goal. */
+function precheck(finding: SequenceFinding, options: FixSequencesOptions): SequenceFixOutcome | { plan: { sql: string; after: string }; goal: FixGoal } {
   const base = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '' };
   if (finding.status === 'unfixable') return { ...base, status: 'unfixable', reason: finding.reason };
-  const plan = planSequenceFix(finding) ?? planLockedRead(finding);
+  const goal = goalFor(finding, options);
+  const plan = planSequenceFix(finding, goal) ?? planLockedRead(finding);
   if (finding.status === 'skipped' && !plan) return { ...base, status: 'skipped', reason: finding.reason };
-  if (finding.status === 'ok') return { ...base, status: 'unchanged', reason: 'not lagging' };
+  if (!plan && finding.status === 'ok') return { ...base, status: 'unchanged', reason: goal.floor !== undefined ? 'at or past the source' : 'not lagging' };
   if (!plan) return { ...base, status: 'unchanged', reason: 'nothing to do' };
   if (options.dryRun) return { ...base, after: plan.after, sql: plan.sql, status: 'unchanged', reason: 'dry run' };
+  return { plan, goal };
+}
 
+/** A server-side outcome in the shape of the one-at-a-time path's, with the same wording. */
+function batchOutcome(item: BatchItem, o: BatchOutcome): SequenceFixOutcome {
+  const f = item.finding;
+  const before = o.before ?? f.nextValue;
+  const after = o.after ?? before;
+  const planned = planSequenceFix(f, item.goal)?.sql ?? '';
+  switch (o.status) {
+    case 'fixed':
+      return { sequence: f.sequence, before, after, sql: o.sql ?? planned, status: 'fixed' };
+    case 'unchanged':
+      return { sequence: f.sequence, before, after, sql: '', status: 'unchanged', reason: item.goal.floor !== undefined ? 'at or past the source' : 'no longer lagging' };
+    default:
+      return { sequence: f.sequence, before, after, sql: planned, status: o.status, reason: o.message };
+  }
+}
+
+async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: FixSequencesOptions, attemptsMade = 0): Promise<SequenceFixOutcome> {
+  const ready = precheck(finding, options);
+  if (!('plan' in ready)) return ready;
+  const { plan, goal } = ready;
+  const base = { sequence: finding.sequence, before: finding.nextValue, after: finding.nextValue, sql: '' };
   const waits = options.lockRetryWaitsMs ?? LOCK_RETRY_WAITS_MS;
-  for (let attempt = 0; ; attempt++) {
-    const outcome = await lockAndFix(db, finding, base, plan.sql);
-    if (outcome.status !== 'lock-timeout') return outcome;
-    if (attempt >= waits.length || options.signal?.aborted) {
-      const tries = attempt + 1;
-      return { ...outcome, reason: `a lock on its tables was not granted within lock_timeout in ${tries} attempt${tries === 1 ? '' : 's'} (a long transaction holds them); nothing changed` };
+  for (let tries = attemptsMade; ; ) {
+    if (tries > 0) {
+      if (tries > waits.length || options.signal?.aborted) {
+        return { ...base, sql: plan.sql, status: 'lock-timeout', reason: `a lock on its tables was not granted within lock_timeout in ${tries} attempt${tries === 1 ? '' : 's'} (a long transaction holds them); nothing changed` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, waits[tries - 1]));
     }
-    await new Promise((resolve) => setTimeout(resolve, waits[attempt]));
+    const outcome = await lockAndFix(db, finding, base, plan.sql, goal, options.lockTimeoutMs);
+    tries++;
+    if (outcome.status !== 'lock-timeout') return outcome;
   }
 }
 
@@ -111,24 +211,30 @@ async function fixOne(db: PostgresDatabase, finding: SequenceFinding, options: F
 export const LOCK_RETRY_WAITS_MS = [200, 500];
 
 /** One attempt: lock the consumer tables, re-read under the lock, setval if it still lags. */
-async function lockAndFix(db: PostgresDatabase, finding: SequenceFinding, base: Omit<SequenceFixOutcome, 'status'>, plannedSql: string): Promise<SequenceFixOutcome> {
+async function lockAndFix(db: PostgresDatabase, finding: SequenceFinding, base: Omit<SequenceFixOutcome, 'status'>, plannedSql: string, goal: FixGoal, lockTimeoutMs?: number): Promise<SequenceFixOutcome> {
   try {
     return await withClient(db, async (client) => {
       // Two round trips: BEGIN + LOCK + the re-read under the lock, then SETVAL + COMMIT.
       const tables = [...new Set(finding.consumers.map((c) => qualified(c.schema, c.table)))];
       try {
         // One simple query: a lock not granted fails it before the re-read runs; rolled back below.
-        const results = (await client.query(`begin; lock table ${tables.join(', ')} in share row exclusive mode; ${rereadSql(finding)}`)) as unknown as pg.QueryResult<RereadRow>[];
+        // lock_timeout for this transaction only (kept by a transaction-mode pooler), when the caller gave one.
+        const limit = lockTimeoutMs ? `select set_config('lock_timeout', '${Math.max(1, Math.floor(lockTimeoutMs))}ms', true); ` : '';
+        const results = (await client.query(`begin; ${limit}lock table ${tables.join(', ')} in share row exclusive mode; ${rereadSql(finding)}`)) as unknown as pg.QueryResult<RereadRow>[];
         const fresh = rereadFinding(finding, results.at(-1)!.rows);
-        if (fresh.status !== 'lagging' || fresh.dataMax === null) {
+        const want = fresh.status === 'ok' || fresh.status === 'lagging' ? desiredNext(fresh, goal) : null;
+        const outOfRange = want !== null && fresh.limit !== undefined && (BigInt(fresh.increment) > 0n ? want > BigInt(fresh.limit) : want < BigInt(fresh.limit));
+        if (want === null || outOfRange) {
           await client.query('commit');
+          if (outOfRange) return { ...base, before: fresh.nextValue, after: fresh.nextValue, status: 'unfixable', reason: `the value needed (${want}) is outside the usable range (${fresh.limit})` };
           const status = fresh.status === 'ok' ? ('unchanged' as const) : fresh.status === 'unfixable' ? ('unfixable' as const) : ('skipped' as const);
-          return { ...base, before: fresh.nextValue, after: fresh.nextValue, status, reason: fresh.status === 'ok' ? 'no longer lagging' : fresh.reason };
+          return { ...base, before: fresh.nextValue, after: fresh.nextValue, status, reason: fresh.status === 'ok' ? (goal.floor !== undefined ? 'at or past the source' : 'no longer lagging') : fresh.reason };
         }
-        const sql = setvalSql(fresh, fresh.dataMax);
+        // Without --source/--headroom the statement stays the familiar setval(max, true).
+        const plain = goal.floor === undefined && !goal.headroom && fresh.dataMax !== null;
+        const sql = plain ? setvalSql(fresh, fresh.dataMax!) : setvalSql(fresh, want.toString(), false);
         await client.query(`${sql} commit`);
-        const after = (BigInt(fresh.dataMax) + BigInt(fresh.increment)).toString();
-        return { ...base, before: fresh.nextValue, after, sql, status: 'fixed' as const };
+        return { ...base, before: fresh.nextValue, after: want.toString(), sql, status: 'fixed' as const };
       } catch (error) {
         await client.query('rollback').catch(() => {});
         throw error;

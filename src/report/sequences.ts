@@ -122,8 +122,27 @@ function statusCell(f: SequenceFinding): string {
   }
 }
 
-/** One line under each problem: what happens and what to do. */
+/** One line under each problem: what happens and what to do; then the type trap and the forecast, if any. */
 export function hintFor(f: SequenceFinding): string | undefined {
+  const lines = [statusHint(f), typeTrapHint(f), forecastHint(f)].filter(Boolean);
+  return lines.length ? lines.join('\n  ') : undefined;
+}
+
+export function typeTrapHint(f: SequenceFinding): string | undefined {
+  const t = f.typeTrap;
+  if (!t) return undefined;
+  return t.kind === 'narrower'
+    ? `type trap: the sequence is ${t.sequenceType}, ${t.columns.join(', ')} ${t.columns.length === 1 ? 'is' : 'are'} ${t.columnType}: inserts fail at ${f.maxValue} though the column holds more; run: ${t.sql.join(' ')}`
+    : `type trap: the sequence is ${t.sequenceType}, ${t.columns.join(', ')} only ${t.columnType}: the column overflows first; run (rewrites the table under an exclusive lock): ${t.sql.join(' ')}`;
+}
+
+function forecastHint(f: SequenceFinding): string | undefined {
+  const fc = f.forecast;
+  if (!fc) return undefined;
+  return fc.days === null ? `forecast: ${fc.basis}` : `forecast: about ${fc.days} days until exhaustion at ${fc.insertsPerDay} inserts a day (${fc.basis})`;
+}
+
+function statusHint(f: SequenceFinding): string | undefined {
   const first = f.consumers[0];
   switch (f.status) {
     case 'lagging':
@@ -148,9 +167,12 @@ export function sequencesJson(input: {
   after?: ScanSequencesResult;
   dryRun?: boolean;
   interrupted?: boolean;
+  /** More members (a cutover's comparison); `ok` stays the caller's exit decision through `problems`. */
+  extra?: Record<string, unknown>;
+  problems?: boolean;
 }): string {
   const final = input.after ?? input.result;
-  const { ok } = sequencesOutcome(hasProblems(final), input.interrupted);
+  const { ok } = sequencesOutcome(hasProblems(final) || Boolean(input.problems), input.interrupted);
   const body: Record<string, unknown> = {
     target: input.target,
     summary: summaryJson(final, input.result.durationMs),
@@ -162,10 +184,11 @@ export function sequencesJson(input: {
     if (input.interrupted) body.interrupted = true;
     if (input.after) body.after = (input.all ? input.after.findings : input.after.findings.filter(isProblem)).map(jsonFinding);
   }
+  Object.assign(body, input.extra);
   return jsonDocument('sequences', ok, body);
 }
 
-function summaryJson(result: ScanSequencesResult, durationMs: number): Record<string, unknown> {
+export function summaryJson(result: ScanSequencesResult, durationMs: number): Record<string, unknown> {
   const { tally } = result;
   return {
     text: summaryLine(result),
@@ -174,6 +197,7 @@ function summaryJson(result: ScanSequencesResult, durationMs: number): Record<st
     unfixable: tally.unfixable,
     skipped: tally.skipped,
     nearExhaustion: tally.nearExhaustion,
+    typeTraps: tally.typeTraps,
     durationMs,
   };
 }
@@ -188,14 +212,14 @@ export function startSequencesJson(write: Write, input: { target: ReportTarget; 
     add(f: SequenceFinding): void {
       if (input.all || isProblem(f)) doc.item(jsonFinding(f));
     },
-    end(result: ScanSequencesResult): void {
-      doc.end(!hasProblems(result), { summary: summaryJson(result, result.durationMs) });
+    end(result: ScanSequencesResult, extra?: Record<string, unknown>): void {
+      doc.end(!hasProblems(result), { summary: summaryJson(result, result.durationMs), ...extra });
     },
     fail: doc.fail,
   };
 }
 
-function jsonFinding(f: SequenceFinding): Record<string, unknown> {
+export function jsonFinding(f: SequenceFinding): Record<string, unknown> {
   return {
     sequence: f.sequence,
     schema: f.schema,
@@ -215,6 +239,9 @@ function jsonFinding(f: SequenceFinding): Record<string, unknown> {
     exhaustion: f.exhaustion,
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.reasonCode ? { reasonCode: f.reasonCode, hint: unverifiedHint(f) } : {}),
+    ...(f.sequenceType ? { sequenceType: f.sequenceType } : {}),
+    ...(f.typeTrap ? { typeTrap: f.typeTrap } : {}),
+    ...(f.forecast ? { forecast: f.forecast } : {}),
   };
 }
 
@@ -228,8 +255,12 @@ function capped<T>(items: T[]): { shown: T[]; more: number } {
   return { shown: items.slice(0, MAX_TABLE_ROWS), more: Math.max(0, items.length - MAX_TABLE_ROWS) };
 }
 
+const POSTGRES_FIX_HOW = 'Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n';
+// SQLite has no table locks: one BEGIN IMMEDIATE transaction keeps every other writer out while it re-reads.
+const SQLITE_FIX_HOW = 'All in one transaction (BEGIN IMMEDIATE: other writers wait), each table re-read inside it; a value is never lowered.\n';
+
 /** The plan shown before asking: sequence, next value now -> after, and the SQL. */
-export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean; result?: ScanSequencesResult } = {}): void {
+export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sql: string; after: string }[], options: { dryRun?: boolean; result?: ScanSequencesResult; engine?: 'postgres' | 'sqlite' } = {}): void {
   const { unfixable = 0 } = options.result?.tally ?? {};
   // A sequence whose table was locked during the scan is in the plan: the fix reads it under its own lock.
   const skipped = (options.result?.tally.skipped ?? 0) - plan.filter((p) => p.finding.status === 'skipped').length;
@@ -250,7 +281,7 @@ export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sq
   for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue || '(locked)', p.after, p.sql]);
   write(`${table.toString()}\n`);
   if (more) write(chalk.dim(`… and ${more} more sequences, each repaired the same way (every one: --json)\n`));
-  write(chalk.dim('Each sequence in its own transaction: its tables locked IN SHARE ROW EXCLUSIVE MODE, re-checked, then setval.\n'));
+  write(chalk.dim(options.engine === 'sqlite' ? SQLITE_FIX_HOW : POSTGRES_FIX_HOW));
 }
 
 /** Before/after of a fix run, and how far it got when interrupted. */
@@ -301,4 +332,10 @@ function outcomeCell(o: SequenceFixOutcome): string {
     default:
       return mark.error(o.status);
   }
+}
+
+/** The subscriber note (logical replication), under the report. */
+export function renderReplicationNote(write: Write, note: string | undefined, fixWarning?: string): void {
+  if (note) write(chalk.yellow(`Logical replication: ${note}.\n`));
+  if (fixWarning) write(chalk.yellow(`Warning: ${fixWarning}.\n`));
 }

@@ -1,13 +1,18 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, type ExecResult } from '../helpers/exec.js';
 import { createSanaDb, plantSanaProblems, type SanaDb } from '../fixtures/sana.js';
 
 // A SQLite file this user may read but not write: every write command used to end in a stack trace
-// ("attempt to write a readonly database"). As root (who may write anything) the CLI runs as `nobody`.
-const NOBODY = 65534;
+// ("attempt to write a readonly database"). Root may write any file by mode, so as root the file is made
+// immutable (chattr +i) instead: running as another user would fail to reach a checkout in a private
+// folder (CI clones into a mode-700 one).
 const asRoot = process.getuid?.() === 0;
+
+function setImmutable(path: string, on: boolean): void {
+  execFileSync('chattr', [on ? '+i' : '-i', path], { stdio: 'pipe' });
+}
 
 function runAsReader(args: string[]): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
@@ -15,7 +20,6 @@ function runAsReader(args: string[]): Promise<ExecResult> {
       env: { PATH: process.env.PATH ?? '', HOME: '/tmp', NO_COLOR: '1' },
       cwd: '/tmp',
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -40,8 +44,10 @@ describe('a read-only SQLite file with a write command', () => {
     rows = () => s.db.prepare('select (select count(*) from temp_registrations) as t, (select group_concat(login_attempts) from users) as a').get();
     chmodSync(s.path, 0o444);
     chmodSync(s.dir, 0o555);
+    if (asRoot) setImmutable(s.path, true);
   });
   afterAll(() => {
+    if (asRoot) setImmutable(s.path, false);
     chmodSync(s.dir, 0o755);
     s.close();
     rmSync(s.dir, { recursive: true, force: true });

@@ -305,6 +305,9 @@ describe('healfix sequences on an SQLite file (binary)', () => {
     const fix = await runCli(['sequences', '--fix', '--yes', '-d', path]);
     expect(fix.code).toBe(0);
     expect(fix.stdout).toContain('1 fixed.');
+    // SQLite's own locking in the plan, not PostgreSQL's table-lock wording.
+    expect(fix.stdout).toContain('BEGIN IMMEDIATE');
+    expect(fix.stdout).not.toContain('SHARE ROW EXCLUSIVE');
     const db = new Database(path, { readonly: true });
     expect(db.prepare(`select seq from sqlite_sequence where name = 'users'`).get()).toEqual({ seq: 2 });
     db.close();

@@ -77,6 +77,7 @@ describe.skipIf(Boolean(reason))(`hot standby${reason ? ` (skipped: ${reason})` 
       // Port 9 (discard) is never contacted: the guard runs before the signup.
       const r = await runCli(['register-test', '--url', 'http://127.0.0.1:9', '-d', standby.url('app'), flag, '--yes'], { timeoutMs: 30_000 });
       expect(r.code, flag).toBe(2);
+      expect(r.stderr, flag).not.toContain('127.0.0.1:9');
       oneLine(r.stderr);
     }
   });

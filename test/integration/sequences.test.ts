@@ -239,7 +239,7 @@ describeDb('healfix sequences: scan', () => {
     expect(check.status).toBe('error');
     const f = check.findings.find((x) => x.subject === 'public.s_serial_id_seq');
     expect(f).toMatchObject({ severity: 'error', nextCommand: 'healfix sequences --fix' });
-    expect(check.summary).toMatch(/^\d+ lagging sequences in 4 schemas, 2 unfixable, 2 near exhaustion \(\d+ checked\)$/);
+    expect(check.summary).toMatch(/^\d+ lagging sequences in 4 schemas, 2 unfixable, 2 near exhaustion, 7 type mismatches \(\d+ checked\)$/);
   });
 
   it('fixes every lagging sequence so nextval() returns max + increment, and a second run changes nothing', async () => {

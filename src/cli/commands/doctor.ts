@@ -6,6 +6,9 @@ import { commandAction } from '../run.js';
 interface DoctorFlags extends ConnectionFlags, OutputFlags {
   failOn: 'warn' | 'error';
   url?: string;
+  allDatabases?: boolean;
+  targets?: string;
+  jobs?: string;
 }
 
 export function registerDoctor(program: Command): void {
@@ -13,14 +16,21 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('one health report over everything healfix checks: server, sequences, pending signups, rate limits')
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check reaches this level').choices(['warn', 'error']).default('error'))
-    .option('--url <url>', 'also replay a registration against this running server (register-test)');
-  addConnectionOptions(command);
+    .option('--url <url>', 'also replay a registration against this running server (register-test)')
+    .option('--all-databases', 'check every database on the server the role may connect to (templates excluded)')
+    .option('--targets <file>', 'check the databases listed in this file: one URL per line, # comments, ${VAR} from the environment')
+    .option('--jobs <n>', 'with several databases: how many to check at once (default: the number of cores)');
+  addConnectionOptions(command, { repeatable: true });
   addJsonOption(command);
   command.addHelpText('after', '\nExit codes: 0 healthy, 1 a check reached --fail-on, 2 usage/config/connection error.');
   command.action(commandAction<DoctorFlags>('doctor', runDoctorCommand));
 }
 
 async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
+  const urls = ([] as string[]).concat((flags.databaseUrl as unknown as string[] | string | undefined) ?? []);
+  const fleet = await import('./doctor-fleet.js');
+  if (fleet.isFleet(flags, urls)) return fleet.runDoctorFleet(flags, urls);
+  flags.databaseUrl = urls[0];
   const [{ openFromFlags }, { runDoctor }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
     import('../options.js'),
     import('../../checks/doctor.js'),

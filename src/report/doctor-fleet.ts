@@ -1,0 +1,59 @@
+import Table from 'cli-table3';
+import type { DoctorResult, FailOn } from '../checks/doctor.js';
+import { countByStatus, doctorOutcome } from '../contract/doctor.js';
+import type { FleetEntry } from '../fleet/run-fleet.js';
+import { worstExit } from '../fleet/run-fleet.js';
+import { chalk } from './color.js';
+import { fleetLine } from './fleet.js';
+import type { Write } from './io.js';
+import { jsonDocument } from './json.js';
+import { mark } from './table.js';
+
+/** doctor over a fleet: one table of databases × checks, one closing line; one --json document. */
+
+export function renderDoctorFleet(write: Write, entries: FleetEntry<DoctorResult>[]): void {
+  const checks = [...new Set(entries.flatMap((e) => e.result?.checks.map((c) => c.check) ?? []))];
+  const table = new Table({
+    head: ['database', ...checks, 'result'].map((h) => chalk.bold(h)),
+    style: { head: [], border: [] },
+    wordWrap: true,
+  });
+  for (const e of entries) {
+    if (e.error) {
+      table.push([e.target.display, { colSpan: checks.length, content: chalk.red(e.error.message) }, mark.error('error')]);
+      continue;
+    }
+    const cells = checks.map((name) => {
+      const status = e.result!.checks.find((c) => c.check === name)?.status;
+      return status === 'ok' ? mark.ok() : status === 'error' ? mark.error('error') : status === 'warn' ? mark.warn('warn') : chalk.dim(status ?? '-');
+    });
+    table.push([e.target.display, ...cells, e.exitCode === 0 ? mark.ok() : mark.error('problems')]);
+  }
+  write(`${table.toString()}\n`);
+  const line = fleetLine(entries);
+  write(`${worstExit(entries) === 0 ? chalk.green(line) : chalk.red(line)}\n`);
+  if (worstExit(entries) !== 0) write(chalk.dim('Details of one database: healfix doctor -d <its URL>\n'));
+}
+
+export function doctorFleetJson(entries: FleetEntry<DoctorResult>[], failOn: FailOn): string {
+  const worst = worstExit(entries);
+  return jsonDocument('doctor', worst === 0, {
+    failOn,
+    fleet: {
+      text: fleetLine(entries),
+      databases: entries.length,
+      ok: entries.filter((e) => e.exitCode === 0).length,
+      problems: entries.filter((e) => e.exitCode === 1).length,
+      errors: entries.filter((e) => e.exitCode === 2).length,
+      exitCode: worst,
+    },
+    databases: entries.map((e) => ({
+      target: { kind: 'postgres', source: e.target.source, display: e.target.display },
+      database: e.target.database,
+      status: ['ok', 'problems', 'error'][e.exitCode],
+      exitCode: e.exitCode,
+      ...(e.result ? { ok: doctorOutcome(e.result, failOn).ok, counts: countByStatus(e.result), checks: e.result.checks } : {}),
+      ...(e.error ? { error: e.error } : {}),
+    })),
+  });
+}

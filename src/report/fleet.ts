@@ -1,0 +1,67 @@
+import Table from 'cli-table3';
+import type { ScanSequencesResult } from '../checks/sequences.js';
+import { isProblem, summaryLine } from '../checks/sequences.js';
+import type { FleetEntry } from '../fleet/run-fleet.js';
+import { worstExit } from '../fleet/run-fleet.js';
+import { chalk } from './color.js';
+import type { Write } from './io.js';
+import { jsonDocument } from './json.js';
+import { jsonFinding, summaryJson } from './sequences.js';
+import { mark } from './table.js';
+
+/** One report for a fleet: a row per database, its result and its summary, and one closing count. */
+
+const STATUS = ['ok', 'problems', 'error'] as const;
+
+export function renderSequencesFleet(write: Write, entries: FleetEntry<ScanSequencesResult>[]): void {
+  const table = new Table({
+    head: ['database', 'result', 'summary'].map((h) => chalk.bold(h)),
+    style: { head: [], border: [] },
+    wordWrap: true,
+  });
+  for (const e of entries) {
+    const cell = e.exitCode === 0 ? mark.ok() : e.exitCode === 1 ? mark.error('problems') : mark.error('error');
+    const text = e.error ? `${e.error.message}${e.error.hint ? `\n${chalk.dim(e.error.hint)}` : ''}` : summaryLine(e.result!);
+    table.push([e.target.display, cell, text]);
+  }
+  write(`${table.toString()}\n`);
+  const line = fleetLine(entries);
+  const worst = worstExit(entries);
+  write(`${worst === 0 ? chalk.green(line) : chalk.red(line)}\n`);
+  if (worst !== 0) write(chalk.dim('Details of one database: healfix sequences -d <its URL>\n'));
+}
+
+/** "40 databases: 35 ok, 4 with problems, 1 error" */
+export function fleetLine(entries: readonly FleetEntry<unknown>[]): string {
+  const counts = STATUS.map((_, code) => entries.filter((e) => e.exitCode === code).length);
+  const parts = [`${counts[0]} ok`, counts[1] ? `${counts[1]} with problems` : '', counts[2] ? `${counts[2]} error${counts[2] === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return `${entries.length} database${entries.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
+/** The one --json document of a fleet scan: a section per database; ok only when every database is. */
+export function sequencesFleetJson(entries: FleetEntry<ScanSequencesResult>[], options: { all?: boolean } = {}): string {
+  const worst = worstExit(entries);
+  return jsonDocument('sequences', worst === 0, {
+    fleet: {
+      text: fleetLine(entries),
+      databases: entries.length,
+      ok: entries.filter((e) => e.exitCode === 0).length,
+      problems: entries.filter((e) => e.exitCode === 1).length,
+      errors: entries.filter((e) => e.exitCode === 2).length,
+      exitCode: worst,
+    },
+    databases: entries.map((e) => ({
+      target: { kind: 'postgres', source: e.target.source, display: e.target.display },
+      database: e.target.database,
+      status: STATUS[e.exitCode],
+      exitCode: e.exitCode,
+      ...(e.result
+        ? {
+            summary: summaryJson(e.result, e.result.durationMs),
+            findings: (options.all ? e.result.findings : e.result.findings.filter(isProblem)).map(jsonFinding),
+          }
+        : {}),
+      ...(e.error ? { error: e.error } : {}),
+    })),
+  });
+}
