@@ -4,7 +4,7 @@ import { defaultLoaders, lilconfig, type Loader } from 'lilconfig';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { projectConfigSchema, type ProjectConfig } from './schema.js';
+import type { ProjectConfig } from './schema.js';
 
 /** A validated project config and the file it came from. */
 export interface LoadedConfig {
@@ -73,8 +73,10 @@ export async function loadProjectConfig(options: { file?: string; cwd?: string }
   }
   if (!found) return undefined;
   const label = labelFor(found.filepath, cwd);
+  // zod loads only when there is a file to check: most runs have none, and every command pays the import.
+  const { projectConfigSchema, PROJECT_CONFIG_KEYS } = await import('./schema.js');
   const parsed = projectConfigSchema.safeParse(found.config ?? {}, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(`${label}: ${describeIssue(parsed.error.issues[0]!)}`);
+  if (!parsed.success) throw new ConfigError(`${label}: ${describeIssue(parsed.error.issues[0]!, PROJECT_CONFIG_KEYS)}`);
   return { file: found.filepath, label, config: parsed.data };
 }
 
@@ -90,12 +92,12 @@ function labelFor(path: string, cwd: string): string {
 }
 
 /** One line: the key as written in the file, and what is wrong with it. */
-export function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue, topLevelKeys: readonly string[]): string {
   const at = (path: readonly PropertyKey[]) => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     const full = at([...issue.path, key]);
-    const hint = issue.path.length === 0 ? closest(key, Object.keys(projectConfigSchema.shape)) : undefined;
+    const hint = issue.path.length === 0 ? closest(key, topLevelKeys) : undefined;
     return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
   }
   const key = at(issue.path);
@@ -111,7 +113,7 @@ function article(expected: string): string {
 }
 
 /** The known key within two edits of a typo, if any. */
-function closest(word: string, candidates: string[]): string | undefined {
+function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { key: string; d: number } | undefined;
   for (const key of candidates) {
     const d = distance(word.toLowerCase(), key.toLowerCase());
