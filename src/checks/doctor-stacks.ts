@@ -28,8 +28,3 @@ export function summariseStacks(catalog: TableInfo[]): RecognisedStackSummary[] 
     return { id: s.stack.id, title: s.stack.title, evidence: s.evidence, tables: names };
   });
 }
-
-/** "django-allauth: account_emailaddress, account_emailconfirmation; django-axes: axes_accessattempt". */
-export function stacksLine(stacks: RecognisedStackSummary[]): string {
-  return stacks.map((s) => `${s.id}: ${(s.tables.length ? s.tables : s.evidence.map((e) => e.replace(/\(.*$/, ''))).join(', ')}`).join('; ');
-}

@@ -3,7 +3,7 @@ import type { OpenedDatabase } from '../db/open.js';
 import { ConnectionError } from '../errors.js';
 import { describePgError, isLostConnection } from '../db/pg-errors.js';
 import { readServerFacts, serverCheckResult, type ServerFacts } from './server.js';
-import type { CheckResult, CheckStatus, Severity } from './types.js';
+import type { CheckResult } from './types.js';
 
 /** One check doctor runs; each is independent so one that cannot run never stops the others. */
 export interface DoctorCheck {
@@ -102,16 +102,4 @@ function lostSession(error: unknown): ConnectionError {
   });
 }
 
-const RANK: Record<CheckStatus, number> = { skipped: 0, ok: 0, warn: 1, error: 2 };
-
-/** True when no check reached the --fail-on level. */
-export function doctorPassed(result: DoctorResult, failOn: FailOn): boolean {
-  const threshold = RANK[failOn as Severity];
-  return result.checks.every((c) => RANK[c.status] < threshold);
-}
-
-export function countByStatus(result: DoctorResult): Record<CheckStatus, number> {
-  const counts: Record<CheckStatus, number> = { ok: 0, warn: 0, error: 0, skipped: 0 };
-  for (const c of result.checks) counts[c.status] += 1;
-  return counts;
-}
+// doctor's verdict (exit code and `ok`) and its counts live in src/contract/doctor.ts.

@@ -1,5 +1,5 @@
 /** rate-limits, step 4: what the judged rows mean to a user — findings with a hint and a next command. */
-import { humanDuration, msFromNow, showTime, type DbClock } from './db-time.js';
+import { humanDuration, msFromNow, showTime, type DbClock } from '../db/time.js';
 import type { RateLimitTables } from './rate-limits-discover.js';
 import type { JudgedLockouts, JudgedWindows } from './rate-limits-rules.js';
 import type { Finding } from './types.js';

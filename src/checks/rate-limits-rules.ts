@@ -4,7 +4,7 @@
  */
 import { attachCompanionRows, judgeLimiterRow, endTime, limitOf, overLimit, type Row, type Settings } from '../knowledge/rules.js';
 import type { LimiterTable } from '../knowledge/types.js';
-import { msFromNow, parseDbTime, showTime, type DbClock, type DbTime } from './db-time.js';
+import { msFromNow, parseDbTime, showTime, type DbClock, type DbTime } from '../db/time.js';
 import type { LockedAccount, RateLimitKey } from './rate-limits.js';
 
 export interface WindowRow {

@@ -1,7 +1,7 @@
 /**
  * temp-registrations, step 4: what the judged rows mean to a user — pure, from rows already read.
  */
-import { humanDuration, msFromNow, showTime, wholeHourSkew, zoneName, type DbClock, type DbTime } from './db-time.js';
+import { humanDuration, msFromNow, showTime, wholeHourSkew, zoneName, type DbClock, type DbTime } from '../db/time.js';
 import { shellQuote } from './next-command.js';
 import { groupBy, oldest, type JudgedOtp, type JudgedPending } from './temp-registrations-rules.js';
 import type { Finding } from './types.js';
@@ -238,9 +238,4 @@ function expiredAccountFindings(pending: JudgedPending[], table: string, traceCm
     subject: table,
     data: { emails: expired.map((p) => p.email), expiredAccounts: expired.length },
   }];
-}
-
-/** Expired signups a purge leaves by design (they are accounts): after --purge-expired they keep the run from exit 0. */
-export function leftExpiredAccounts(findings: Finding[]): number {
-  return findings.reduce((n, f) => n + (typeof f.data?.expiredAccounts === 'number' ? f.data.expiredAccounts : 0), 0);
 }

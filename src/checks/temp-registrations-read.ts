@@ -7,7 +7,7 @@ import { quoteIdent } from '../db/postgres.js';
 import { countRows, queryRows, selectText } from '../db/query.js';
 import { holds } from '../knowledge/rules.js';
 import type { RowCondition } from '../knowledge/types.js';
-import type { DbClock } from './db-time.js';
+import type { DbClock } from '../db/time.js';
 import type { CodeSource, PendingSource } from './temp-registrations-discover.js';
 import { judgeCodes, judgePending, type JudgedOtp, type JudgedPending } from './temp-registrations-rules.js';
 

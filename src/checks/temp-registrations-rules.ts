@@ -2,7 +2,7 @@
  * temp-registrations, step 3: pure rules over rows already read — expired, used, live, which pending
  * signup a code belongs to, orphans. No database here (unit-tested with plain rows).
  */
-import { isTruthyFlag, msFromNow, parseDbTime, showTime, type DbClock, type DbTime } from './db-time.js';
+import { isTruthyFlag, msFromNow, parseDbTime, showTime, type DbClock, type DbTime } from '../db/time.js';
 import type { OtpRecord, PendingSignup } from './temp-registrations.js';
 
 export type JudgedPending = PendingSignup & { created?: DbTime; expires?: DbTime };

@@ -11,7 +11,7 @@ import { readClock } from '../db/query.js';
 import type { Settings } from '../knowledge/rules.js';
 import { settingFlags } from '../knowledge/settings.js';
 import { maskCode } from '../secrets.js';
-import { showTime } from './db-time.js';
+import { showTime } from '../db/time.js';
 import { connectionArgs, shellQuote } from './next-command.js';
 import type { DiscoveredTable, PurgeTarget } from './state-tables.js';
 import { discoverTempRegistrationTables, type CodeSource, type PendingSource } from './temp-registrations-discover.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
-import { maskSecrets } from '../secrets.js';
+import { writeStderr, writeStdout } from '../report/io.js';
 import { registerCommands } from './commands/index.js';
 
 function version(): string {
@@ -17,11 +17,21 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(maskSecrets(s)),
-      writeErr: (s) => process.stderr.write(maskSecrets(s)),
+      writeOut: writeStdout,
+      writeErr: writeStderr,
     });
   registerCommands(program);
-  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands) {
+    command.exitOverride();
+    // Every command that reads a database also reads the project config (flags > environment > config).
+    if (command.options.some((o) => o.long === '--database-url')) {
+      command.option('--config <file>', 'project config to use (default: healfix.config.{json,yaml,yml,js,mjs,cjs} or package.json "healfix", from here upward)');
+    }
+  }
+  program.hook('preAction', async (_program, actionCommand) => {
+    const { applyProjectConfig } = await import('./project-config.js');
+    await applyProjectConfig(actionCommand);
+  });
   return program;
 }
 
@@ -55,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const { reportError } = await import('./run.js');
-    process.exitCode = await reportError('healfix', error, wantsJson(argv));
+    process.exitCode = await reportError(commandName(program, argv), error, wantsJson(argv));
   }
 }
 

@@ -2,6 +2,8 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseDuration, DEFAULT_SESSION, type SessionOptions } from '../db/session.js';
 import type { TargetOptions } from '../db/target.js';
+import type { ConnectionOptions, OpenedDatabase, OpenOptions } from '../db/open.js';
+import type { LoadedConfig } from '../config/load.js';
 
 /** The connection flags every database command shares. */
 export interface ConnectionFlags {
@@ -10,6 +12,10 @@ export interface ConnectionFlags {
   statementTimeout?: string;
   lockTimeout?: string;
   connectTimeout?: string;
+  /** --config: the project config file to use instead of searching for one. */
+  config?: string;
+  /** Set by the preAction hook (project-config.ts) when a project config was found. */
+  projectConfig?: LoadedConfig;
 }
 
 export interface OutputFlags {
@@ -49,7 +55,20 @@ export function addJsonOption(command: Command): Command {
 }
 
 export function targetOptionsFrom(flags: ConnectionFlags): TargetOptions {
-  return { databaseUrl: flags.databaseUrl, envFile: flags.envFile };
+  const loaded = flags.projectConfig;
+  const config = loaded && { label: loaded.label, databaseUrl: loaded.config.databaseUrl, databaseUrlEnv: loaded.config.databaseUrlEnv };
+  return { databaseUrl: flags.databaseUrl, envFile: flags.envFile, ...(config ? { config } : {}) };
+}
+
+/** The typed connection options the db layer takes (it never sees flags). */
+export function connectionOptionsFrom(flags: ConnectionFlags): ConnectionOptions {
+  return { ...targetOptionsFrom(flags), session: sessionOptionsFrom(flags) };
+}
+
+/** Resolves and opens the database the connection flags (+ environment + project config) name. */
+export async function openFromFlags(flags: ConnectionFlags, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const { openDatabase } = await import('../db/open.js');
+  return openDatabase(connectionOptionsFrom(flags), options);
 }
 
 export function sessionOptionsFrom(flags: ConnectionFlags): SessionOptions {

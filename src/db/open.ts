@@ -1,22 +1,29 @@
-import type { ConnectionFlags } from '../cli/options.js';
-import { sessionOptionsFrom, targetOptionsFrom } from '../cli/options.js';
 import { openPostgres, type PostgresDatabase } from './postgres.js';
 import { openSqlite, type SqliteDb } from './sqlite.js';
-import type { SessionOptions } from './session.js';
+import { DEFAULT_SESSION, type SessionOptions } from './session.js';
 import { assertWritable } from './writable.js';
-import { resolveTarget, type DatabaseTarget, type PostgresTarget, type SqliteTarget } from './target.js';
+import { resolveTarget, type DatabaseTarget, type PostgresTarget, type SqliteTarget, type TargetOptions } from './target.js';
 
 export type OpenedDatabase =
   | { kind: 'postgres'; target: PostgresTarget; pg: PostgresDatabase; close(): Promise<void> }
   | { kind: 'sqlite'; target: SqliteTarget; sqlite: SqliteDb; close(): Promise<void> };
 
-/** Resolves and opens the database named by the shared connection flags. */
-export async function openFromFlags(
-  flags: ConnectionFlags,
-  options: { write?: boolean; maxConnections?: number; target?: DatabaseTarget; intendsWrite?: boolean } = {},
-): Promise<OpenedDatabase> {
-  const session = sessionOptionsFrom(flags);
-  const target = options.target ?? resolveTarget(targetOptionsFrom(flags));
+/** Where the database is and the session limits: typed options, built from flags/env/config by src/cli. */
+export interface ConnectionOptions extends TargetOptions {
+  session?: SessionOptions;
+}
+
+export interface OpenOptions {
+  write?: boolean;
+  maxConnections?: number;
+  target?: DatabaseTarget;
+  intendsWrite?: boolean;
+}
+
+/** Resolves and opens the database the connection options name. */
+export async function openDatabase(connection: ConnectionOptions, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const session = connection.session ?? DEFAULT_SESSION;
+  const target = options.target ?? resolveTarget(connection);
   const opened = await openTarget(target, session, options);
   // A command that will write learns before it plans anything that this database accepts no writes.
   if (options.intendsWrite) {

@@ -4,7 +4,7 @@
  */
 import type { OpenedDatabase } from './open.js';
 import { quoteIdent } from './postgres.js';
-import { parseDbTime, type DbClock } from '../checks/db-time.js';
+import { parseDbTime, type DbClock } from './time.js';
 import type { TableInfo } from './catalog.js';
 
 /** Runs one statement on either driver; `?` placeholders (numbered for PostgreSQL). */

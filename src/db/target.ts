@@ -7,7 +7,7 @@ import { maskUrl, registerSecret, splitUserinfo } from '../secrets.js';
 import { readService } from './pg-service.js';
 
 /** Where the connection settings came from, said in human output so nobody guesses. */
-export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | 'PGSERVICE' | '.env' | 'embedded';
+export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | 'PGSERVICE' | '.env' | 'embedded' | `config ${string}`;
 
 export interface PostgresTarget {
   kind: 'postgres';
@@ -39,6 +39,8 @@ export interface TargetOptions {
   /** Defaults to process.env; injectable for tests. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** From the project config file: below the flag and the environment, above ./.env. */
+  config?: { label: string; databaseUrl?: string; databaseUrlEnv?: string };
 }
 
 const SQLITE_FILE = /\.(db|sqlite3?)$/i;
@@ -69,6 +71,13 @@ export function findTarget(options: TargetOptions = {}): DatabaseTarget | undefi
   }
   if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL, 'DATABASE_URL', cwd);
   if (env.PGHOST || env.PGDATABASE || env.PGPORT || env.PGUSER || env.PGSERVICE) return fromPgEnv(env);
+  const config = options.config;
+  if (config?.databaseUrl) return fromUrl(config.databaseUrl, `config ${config.label}`, cwd);
+  if (config?.databaseUrlEnv) {
+    const value = env[config.databaseUrlEnv];
+    if (!value) throw new ConfigError(`${config.label}: databaseUrlEnv names ${config.databaseUrlEnv}, which is not set`);
+    return fromUrl(value, `config ${config.label}`, cwd);
+  }
 
   const envFile = options.envFile ? resolve(cwd, options.envFile) : resolve(cwd, '.env');
   if (options.envFile && !existsSync(envFile)) throw new ConfigError(`env file not found: ${options.envFile}`);

@@ -8,7 +8,7 @@ import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent, withTransaction } from '../db/postgres.js';
 import { isSqliteReadOnly, readOnlySqlite } from '../db/writable.js';
 export { assertWritable } from '../db/writable.js';
-import { humanDuration, msFromNow, parseDbTime } from '../checks/db-time.js';
+import { humanDuration, msFromNow, parseDbTime } from '../db/time.js';
 import { numbered, readClock, selectText } from '../db/query.js';
 import type { PurgeTarget } from '../checks/state-tables.js';
 

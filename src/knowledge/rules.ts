@@ -3,7 +3,7 @@
  * No database here: rows come in as plain objects keyed by column name, as read by the checks, so
  * every stack's semantics are unit-tested with hand-made rows.
  */
-import { isTruthyFlag, msFromNow, parseDbTime, type DbClock, type DbTime } from '../checks/db-time.js';
+import { isTruthyFlag, msFromNow, parseDbTime, type DbClock, type DbTime } from '../db/time.js';
 import type { DurationSetting, LimiterTable, NumberSetting, PendingTable, RowCondition, TimeBound } from './types.js';
 
 export type Row = Record<string, unknown>;

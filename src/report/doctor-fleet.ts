@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { DoctorResult, FailOn } from '../checks/doctor.js';
-import { countByStatus, doctorPassed } from '../checks/doctor.js';
+import { countByStatus, doctorOutcome } from '../contract/doctor.js';
 import type { FleetEntry } from '../fleet/run-fleet.js';
 import { worstExit } from '../fleet/run-fleet.js';
 import { chalk } from './color.js';
@@ -52,7 +52,7 @@ export function doctorFleetJson(entries: FleetEntry<DoctorResult>[], failOn: Fai
       database: e.target.database,
       status: ['ok', 'problems', 'error'][e.exitCode],
       exitCode: e.exitCode,
-      ...(e.result ? { ok: doctorPassed(e.result, failOn), counts: countByStatus(e.result), checks: e.result.checks } : {}),
+      ...(e.result ? { ok: doctorOutcome(e.result, failOn).ok, counts: countByStatus(e.result), checks: e.result.checks } : {}),
       ...(e.error ? { error: e.error } : {}),
     })),
   });

@@ -1,11 +1,11 @@
 import type { DoctorResult, FailOn } from '../checks/doctor.js';
-import { countByStatus, doctorPassed } from '../checks/doctor.js';
-import { stacksLine } from '../checks/doctor-stacks.js';
+import { countByStatus, doctorOutcome, toDoctorJson } from '../contract/doctor.js';
+import type { RecognisedStackSummary } from '../checks/doctor-stacks.js';
 import type { CheckStatus, Finding } from '../checks/types.js';
 import type { DatabaseTarget } from '../db/target.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
-import { jsonDocument } from './json.js';
+import { serializeDocument } from './json.js';
 import { mark, renderTable } from './table.js';
 
 const STATUS_LABEL: Record<CheckStatus, () => string> = {
@@ -46,20 +46,13 @@ export function reportDoctorHuman(write: Write, result: DoctorResult, target: Da
     write(`${mark.skip('skipped')} ${chalk.bold(c.check)}: ${c.skippedReason ?? c.summary}\n`);
   }
   const counts = countByStatus(result);
-  const passed = doctorPassed(result, failOn);
+  const passed = doctorOutcome(result, failOn).ok;
   const line = `${counts.error} error${counts.error === 1 ? '' : 's'}, ${counts.warn} warning${counts.warn === 1 ? '' : 's'}, ${counts.ok} ok, ${counts.skipped} skipped (${result.checks.length} checks; failing on ${failOn})`;
   write(`\n${passed ? chalk.green('✔ healthy:') : chalk.red('✖ problems:')} ${line}\n`);
 }
 
 export function doctorJson(result: DoctorResult, target: DatabaseTarget | undefined, failOn: FailOn): string {
-  return jsonDocument('doctor', doctorPassed(result, failOn), {
-    failOn,
-    ...(target ? { target: { kind: target.kind, source: target.source, display: target.display } } : {}),
-    ...(result.server ? { server: result.server } : {}),
-    ...(result.stacks ? { stacks: result.stacks } : {}),
-    counts: countByStatus(result),
-    checks: result.checks,
-  });
+  return serializeDocument(toDoctorJson(result, target, failOn));
 }
 
 /** Consecutive-or-not findings sharing severity, hint and next command, in first-seen order. */
@@ -70,4 +63,9 @@ function groupByAdvice(findings: Finding[]): Finding[][] {
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   return [...groups.values()];
+}
+
+/** "django-allauth: account_emailaddress, account_emailconfirmation; django-axes: axes_accessattempt". */
+export function stacksLine(stacks: RecognisedStackSummary[]): string {
+  return stacks.map((s) => `${s.id}: ${(s.tables.length ? s.tables : s.evidence.map((e) => e.replace(/\(.*$/, ''))).join(', ')}`).join('; ');
 }

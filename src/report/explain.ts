@@ -1,15 +1,10 @@
-import type { LiveCheck } from '../explain/live.js';
-import { EXIT, type ExitCode } from '../errors.js';
-import type { ExplainResult } from '../explain/types.js';
+import type { ExitCode } from '../errors.js';
+import { explainOutcome, toExplainJson, type ExplainReport } from '../contract/explain.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
-import { jsonDocument } from './json.js';
+import { serializeDocument } from './json.js';
 
-/** Everything `healfix explain` prints comes from this: the text diagnosis and the live state. */
-export interface ExplainReport {
-  result: ExplainResult;
-  live: LiveCheck;
-}
+export type { ExplainReport } from '../contract/explain.js';
 
 export const RECOGNISED_KINDS = [
   'duplicate key on a sequence-fed key (psycopg2, node-postgres, Rails, Django, Prisma, psql, server logs)',
@@ -23,9 +18,7 @@ export const RECOGNISED_KINDS = [
 
 /** 0 recognised (and healthy if checked), 1 unrecognised or still broken, 2 live check could not connect. */
 export function explainExitCode(report: ExplainReport): ExitCode {
-  if (report.live.status === 'failed') return EXIT.ERROR;
-  if (!report.result.recognised) return EXIT.PROBLEMS;
-  return report.live.problemPresent ? EXIT.PROBLEMS : EXIT.OK;
+  return explainOutcome(report).exitCode;
 }
 
 export function summaryLine(report: ExplainReport): string {
@@ -111,14 +104,7 @@ export function renderExplainHuman(report: ExplainReport, write: Write): void {
   write(`${summaryLine(report)}\n`);
 }
 
-/** The one --json document: { schemaVersion: 1, command: 'explain', ok, recognised, diagnoses, live, summary }. */
+/** The one --json document (src/contract/explain.ts declares it). */
 export function explainJson(report: ExplainReport): string {
-  const ok = explainExitCode(report) === EXIT.OK;
-  return jsonDocument('explain', ok, {
-    recognised: report.result.recognised,
-    sources: report.result.sources,
-    diagnoses: report.result.diagnoses,
-    live: report.live,
-    summary: summaryLine(report),
-  });
+  return serializeDocument(toExplainJson(report, summaryLine(report)));
 }

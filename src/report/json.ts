@@ -1,17 +1,7 @@
 import { redact } from '../secrets.js';
+import { JSON_SCHEMA_VERSION } from '../contract/envelope.js';
 
-/** Bumped on any breaking change of a --json document; documented in docs/json.md. */
-export const JSON_SCHEMA_VERSION = 1;
-
-export interface JsonDocument<T extends object = object> {
-  schemaVersion: typeof JSON_SCHEMA_VERSION;
-  command: string;
-  ok: boolean;
-  /** Where the data came from, password masked. */
-  target?: { kind: string; source: string; display: string };
-  [key: string]: unknown;
-  payload?: T;
-}
+export { JSON_SCHEMA_VERSION };
 
 /** Builds the single --json document: a pure function, secrets redacted on the way out. */
 export function jsonDocument(command: string, ok: boolean, body: Record<string, unknown>): string {
@@ -23,6 +13,11 @@ export function jsonDocument(command: string, ok: boolean, body: Record<string, 
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   return value;
+}
+
+/** Serialises a document built by a src/contract toXxxJson(): secrets redacted on the way out. */
+export function serializeDocument(doc: object): string {
+  return `${JSON.stringify(redact(doc), jsonReplacer, 2)}\n`;
 }
 
 /** The document printed for an error under --json: one document, still. */

@@ -1,19 +1,20 @@
 import type { RateLimitsResult } from '../checks/rate-limits.js';
-import { rateLimitsCheckResult } from '../checks/rate-limits.js';
 import { chalk } from './color.js';
 import { renderTable } from './table.js';
-import { emailMasker, renderApplied, renderFindings, renderPlan, type PlanView, stateJson, type StateReportOptions } from './state-report.js';
+import { emailMasker, renderApplied, renderFindings, renderPlan, type PlanView, type StateReportOptions } from './state-report.js';
+import { toRateLimitsJson } from '../contract/state.js';
+import { serializeDocument } from './json.js';
 
 export interface RateLimitsReportOptions extends StateReportOptions {
   plan?: PlanView & { action?: string };
+  /** The closing line, worded by the check (its doctor summary). */
+  summary: string;
 }
 
 export function reportRateLimits(result: RateLimitsResult, options: RateLimitsReportOptions): void {
   const write = emailMasker(options.write, options.maskEmails);
-  const problems = result.findings.filter((f) => f.severity !== 'ok').length;
   if (options.json) {
-    const { purgeTargets: _p, writeTargets: _w, ...rest } = result;
-    write(stateJson('rate-limits', rest, problems, options));
+    write(serializeDocument(toRateLimitsJson(result, options)));
     return;
   }
   let out = '';
@@ -37,6 +38,6 @@ export function reportRateLimits(result: RateLimitsResult, options: RateLimitsRe
   if (options.plan) out += `\n${renderPlan(options.plan)}`;
   else if (result.findings.length) out += `\n${renderFindings(result.findings)}`;
   if (options.applied) out += renderApplied(options.applied, options.plan?.action === 'unlock' ? 'updated' : 'deleted');
-  out += `\n${rateLimitsCheckResult(result).summary}.\n`;
+  out += `\n${options.summary}.\n`;
   write(out);
 }

@@ -3,6 +3,7 @@ import type { RegisterTestResult } from '../register-test/index.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
+import { registerTestOutcome } from '../contract/register-test.js';
 import { mark, renderTable } from './table.js';
 import { renderJunit } from './reporters/junit.js';
 import { viewDocument } from './reporters/view.js';
@@ -54,7 +55,7 @@ export function renderRegisterTest(result: RegisterTestResult, write: Write): vo
 }
 
 export function registerTestJson(result: RegisterTestResult): string {
-  return jsonDocument('register-test', result.ok, { ...result });
+  return jsonDocument('register-test', registerTestOutcome(result).ok, { ...result });
 }
 
 /** JUnit XML: the one JUnit reporter (src/report/reporters/junit.ts) over this run's document. */

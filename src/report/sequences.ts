@@ -5,6 +5,7 @@ import { INTERRUPTED, type SequenceFixOutcome } from '../fix/sequences.js';
 import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
+import { sequencesOutcome } from '../contract/sequences.js';
 import { streamJsonDocument } from './json-stream.js';
 import { mark } from './table.js';
 
@@ -171,7 +172,7 @@ export function sequencesJson(input: {
   problems?: boolean;
 }): string {
   const final = input.after ?? input.result;
-  const ok = !hasProblems(final) && !input.interrupted && !input.problems;
+  const { ok } = sequencesOutcome(hasProblems(final) || Boolean(input.problems), input.interrupted);
   const body: Record<string, unknown> = {
     target: input.target,
     summary: summaryJson(final, input.result.durationMs),

@@ -2,7 +2,6 @@
 import type { Finding } from '../checks/types.js';
 import { maskEmail } from '../secrets.js';
 import { chalk } from './color.js';
-import { jsonDocument } from './json.js';
 import type { Write } from './io.js';
 import { mark, renderTable } from './table.js';
 
@@ -71,22 +70,9 @@ export interface StateReportOptions {
   applied?: { table: string; changed: number }[];
   /** After a write: what the re-read found ("erin@example.com is no longer locked"). */
   verified?: { ok: boolean; message: string };
-  /** The document's ok, from the same value as the exit code; defaults to "no problems found". */
-  ok?: boolean;
 }
 
 /** The line printed after a write, from the re-read. */
 export function renderVerified(v: { ok: boolean; message: string }): string {
   return `${v.ok ? mark.ok('now:') : mark.error('now:')} ${v.message}\n`;
-}
-
-/** The --json document of both state commands; `ok` is the caller's (derived with the exit code). */
-export function stateJson(command: string, body: object, problems: number, options: StateReportOptions): string {
-  return jsonDocument(command, options.ok ?? problems === 0, {
-    ...(options.target ? { target: options.target } : {}),
-    ...body,
-    ...(options.plan ? { plan: options.plan } : {}),
-    ...(options.applied ? { applied: options.applied } : {}),
-    ...(options.verified ? { verified: options.verified } : {}),
-  });
 }

@@ -1,17 +1,20 @@
 import type { TempRegistrationsResult } from '../checks/temp-registrations.js';
-import { summaryCounts } from '../checks/temp-registrations.js';
 import { chalk } from './color.js';
 import { renderTable } from './table.js';
-import { emailMasker, renderApplied, renderFindings, renderPlan, stateJson, type StateReportOptions } from './state-report.js';
+import { emailMasker, renderApplied, renderFindings, renderPlan, type StateReportOptions } from './state-report.js';
+import { toTempRegistrationsJson } from '../contract/state.js';
+import { serializeDocument } from './json.js';
 
-export type TempRegistrationsReportOptions = StateReportOptions;
+export interface TempRegistrationsReportOptions extends StateReportOptions {
+  /** The closing line's counts ("3 pending signups (1 expired)"), worded by the check. */
+  summary: string;
+}
 
 export function reportTempRegistrations(result: TempRegistrationsResult, options: TempRegistrationsReportOptions): void {
   const write = emailMasker(options.write, options.maskEmails);
   const problems = result.findings.filter((f) => f.severity !== 'ok').length;
   if (options.json) {
-    const { purgeTargets: _p, ...rest } = result;
-    write(stateJson('temp-registrations', rest, problems, options));
+    write(serializeDocument(toTempRegistrationsJson(result, options)));
     return;
   }
   let out = '';
@@ -46,7 +49,7 @@ export function reportTempRegistrations(result: TempRegistrationsResult, options
   if (options.plan) out += `\n${renderPlan(options.plan)}`;
   else if (result.findings.length) out += `\n${renderFindings(result.findings)}`;
   if (options.applied) out += renderApplied(options.applied, 'deleted');
-  out += `\n${summaryCounts(result)}: ${problems ? chalk.red(`${problems} problem${problems === 1 ? '' : 's'}`) : chalk.green('no problems')}.\n`;
+  out += `\n${options.summary}: ${problems ? chalk.red(`${problems} problem${problems === 1 ? '' : 's'}`) : chalk.green('no problems')}.\n`;
   write(out);
 }
 

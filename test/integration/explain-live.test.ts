@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkConstraint, checkLive, findConstraint, liveCheckFor } from '../../src/explain/live.js';
-import { openFromFlags } from '../../src/db/open.js';
+import { openDatabase } from '../../src/db/open.js';
 import { findTarget } from '../../src/db/target.js';
 
 /** What the explain command hands the live check: the configured database and how to open it. */
 const configured = (databaseUrl: string, offline = false) => ({
   offline,
   target: findTarget({ databaseUrl }),
-  open: (target: NonNullable<ReturnType<typeof findTarget>>) => openFromFlags({ databaseUrl }, { target }),
+  open: (target: NonNullable<ReturnType<typeof findTarget>>) => openDatabase({ databaseUrl }, { target }),
 });
 import { openPostgres, type PostgresDatabase } from '../../src/db/postgres.js';
 import { explainText } from '../../src/explain/recognise.js';

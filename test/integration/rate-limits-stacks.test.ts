@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectRateLimits, rateLimitsCheckResult } from '../../src/checks/rate-limits.js';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planUnlock, readAccountLock } from '../../src/fix/rate-limits.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 
@@ -55,7 +55,7 @@ describeDb('rate-limits with a recognised stack', () => {
   const role = `healfix_rl_${process.pid}`;
   const opened: OpenedDatabase[] = [];
   const open = async (url: string) => {
-    const db = await openFromFlags({ databaseUrl: url });
+    const db = await openDatabase({ databaseUrl: url });
     opened.push(db);
     return db;
   };

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectRateLimits, rateLimitsCheckResult } from '../../src/checks/rate-limits.js';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planClearKey, planPurgeExpiredWindows, planUnlock } from '../../src/fix/rate-limits.js';
 import { UsageError } from '../../src/errors.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
@@ -15,7 +15,7 @@ describeDb('rate-limits', () => {
   let sana: SanaDb;
   const opened: OpenedDatabase[] = [];
   const open = async (url: string, write = false) => {
-    const db = await openFromFlags({ databaseUrl: url }, { write });
+    const db = await openDatabase({ databaseUrl: url }, { write });
     opened.push(db);
     return db;
   };

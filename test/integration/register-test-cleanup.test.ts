@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import type { Flow } from '../../src/http/flow.js';
 import { cleanupRun } from '../../src/register-test/cleanup.js';
 import type { RegisterTestResult } from '../../src/register-test/index.js';
@@ -59,7 +59,7 @@ describeDb('register-test --cleanup with foreign keys from the catalog', () => {
     await tdb.query('alter table account_emailconfirmation alter constraint account_emailconfirm_email_address_id_5b7f8c58_fk_account_e not deferrable');
     await signup('gone@example.test');
     await signup('kept@example.test');
-    const db = await openFromFlags({ databaseUrl: tdb.url }, { write: true });
+    const db = await openDatabase({ databaseUrl: tdb.url }, { write: true });
     try {
       const result = await cleanup(db, 'gone@example.test');
       expect(result.findings).toEqual([]);
@@ -81,7 +81,7 @@ describeDb('register-test --cleanup with foreign keys from the catalog', () => {
     await tdb.query(`create role healfix_rt_nodelete login password 'pw'`);
     await tdb.query('grant select, delete on auth_user, account_emailaddress to healfix_rt_nodelete');
     await tdb.query('grant select on account_emailconfirmation to healfix_rt_nodelete');
-    const db = await openFromFlags({ databaseUrl: tdb.urlFor('healfix_rt_nodelete', 'pw') }, { write: true });
+    const db = await openDatabase({ databaseUrl: tdb.urlFor('healfix_rt_nodelete', 'pw') }, { write: true });
     try {
       const result = await cleanup(db, 'locked@example.test');
       expect(result.ok).toBe(false);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { runRegisterTest } from '../../src/register-test/index.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 
@@ -32,7 +32,7 @@ describeDb('register-test proves the account row', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase('rtproof');
     await tdb.query('create table members (id serial primary key, email text unique not null)');
-    db = await openFromFlags({ databaseUrl: tdb.url });
+    db = await openDatabase({ databaseUrl: tdb.url });
     // Answers every signup with "302 → /welcome" and stores nothing.
     server = createServer((req, res) => {
       if (req.method === 'POST') res.writeHead(302, { Location: '/welcome' }).end();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { HttpClient } from '../../src/http/client.js';
 import { runRegisterTest } from '../../src/register-test/index.js';
 import { bufferWriter } from '../../src/report/io.js';
@@ -24,7 +24,7 @@ describeDb('register-test against the Healing Space sandbox', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase('rths');
     await createHealingSpaceSchema(await tdb.connect(), { lagging: true });
-    db = await openFromFlags({ databaseUrl: tdb.url });
+    db = await openDatabase({ databaseUrl: tdb.url });
     dir = mkdtempSync(join(tmpdir(), 'healfix-rt-'));
   });
   afterAll(async () => {
@@ -67,7 +67,7 @@ describeDb('register-test against the Healing Space sandbox', () => {
   it('succeeds, masks the password, PIN and CSRF token everywhere, and cleans up only its own rows', async () => {
     const sb = await startSandbox({ app: 'healing-space', pg: db.kind === 'postgres' ? db.pg : undefined, debug: true });
     try {
-      const writable = await openFromFlags({ databaseUrl: tdb.url }, { write: true });
+      const writable = await openDatabase({ databaseUrl: tdb.url }, { write: true });
       const result = await runRegisterTest({ url: sb.url, db: writable, cleanup: true, prefix: 'mask' });
       await writable.close();
       expect(result.ok).toBe(true);
@@ -227,7 +227,7 @@ describe('register-test against the SANA sandbox', () => {
   async function sana(name: string, fixed = false): Promise<{ sb: Sandbox; db: OpenedDatabase; path: string }> {
     const path = join(dir, `${name}.db`);
     const sb = await startSandbox({ app: 'sana', sqlitePath: path, sanaFixed: fixed });
-    return { sb, db: await openFromFlags({ databaseUrl: `sqlite:${path}` }), path };
+    return { sb, db: await openDatabase({ databaseUrl: `sqlite:${path}` }), path };
   }
 
   it('picks the otp profile, reads the OTP from SQLite and verifies; the OTP never appears in output', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectRateLimits } from '../../src/checks/rate-limits.js';
 import { inspectTempRegistrations } from '../../src/checks/temp-registrations.js';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planPurgeExpired } from '../../src/fix/purge-temp-registrations.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 
@@ -109,7 +109,7 @@ describeDb('more stacks on their own migrations', () => {
   const dbs: Record<string, TestDatabase> = {};
   const opened: OpenedDatabase[] = [];
   const open = async (name: string) => {
-    const db = await openFromFlags({ databaseUrl: dbs[name]!.url });
+    const db = await openDatabase({ databaseUrl: dbs[name]!.url });
     opened.push(db);
     return db;
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectTempRegistrations, tempRegistrationsCheckResult } from '../../src/checks/temp-registrations.js';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planPurgeExpired, purgeExpiredTempRegistrations } from '../../src/fix/purge-temp-registrations.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 import { HEALING_SPACE, HEALING_SPACE_CODES, PENDING_SIGNUPS, PENDING_TOKENS } from '../fixtures/pg-shapes.js';
@@ -10,7 +10,7 @@ describeDb('temp-registrations on PostgreSQL', () => {
   let ps: TestDatabase;
   const opened: OpenedDatabase[] = [];
   const open = async (url: string) => {
-    const db = await openFromFlags({ databaseUrl: url });
+    const db = await openDatabase({ databaseUrl: url });
     opened.push(db);
     return db;
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectTempRegistrations, tempRegistrationsCheckResult } from '../../src/checks/temp-registrations.js';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { UsageError } from '../../src/errors.js';
 import { createSanaDb, minutes, plantSanaProblems, pyTime, SANA_CODES, type SanaDb } from '../fixtures/sana.js';
 
@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 async function open(sana: SanaDb, write = false): Promise<OpenedDatabase> {
-  const db = await openFromFlags({ databaseUrl: `sqlite:${sana.path}` }, { write });
+  const db = await openDatabase({ databaseUrl: `sqlite:${sana.path}` }, { write });
   cleanups.push(() => db.close());
   return db;
 }

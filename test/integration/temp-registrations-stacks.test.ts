@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectTempRegistrations, tempRegistrationsCheckResult } from '../../src/checks/temp-registrations.js';
-import { openFromFlags, type OpenedDatabase } from '../../src/db/open.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planPurgeExpired } from '../../src/fix/purge-temp-registrations.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 
@@ -41,7 +41,7 @@ describeDb('temp-registrations with a recognised stack', () => {
   const role = `healfix_tr_${process.pid}`;
   const opened: OpenedDatabase[] = [];
   const open = async (url: string) => {
-    const db = await openFromFlags({ databaseUrl: url });
+    const db = await openDatabase({ databaseUrl: url });
     opened.push(db);
     return db;
   };

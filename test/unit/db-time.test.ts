@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msFromNow, parseDbTime, wholeHourSkew, zoneName } from '../../src/checks/db-time.js';
+import { msFromNow, parseDbTime, wholeHourSkew, zoneName } from '../../src/db/time.js';
 import { parseColumnMapping } from '../../src/db/catalog.js';
 
 describe('parseDbTime', () => {

@@ -21,9 +21,10 @@ export async function runDoctorFleet(flags: DoctorFleetFlags, urls: string[]): P
   if (flags.url) throw new UsageError('--url replays a registration against one app: not with several databases');
   const jobs = flags.jobs === undefined ? availableParallelism() : parsePositiveInt(flags.jobs, '--jobs', 64);
   const targets = await fleetTargets(flags, urls);
-  const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { runFleet, worstExit }, { startProgress }, { abortOnCtrlC }, { writeStdout, writeStderr }, report] = await Promise.all([
-    import('../../db/open.js'),
+  const [{ openFromFlags }, { runDoctor }, { doctorOutcome }, { defaultDoctorChecks }, { runFleet, worstExit }, { startProgress }, { abortOnCtrlC }, { writeStdout, writeStderr }, report] = await Promise.all([
+    import('../options.js'),
     import('../../checks/doctor.js'),
+    import('../../contract/doctor.js'),
     import('../../checks/doctor-checks.js'),
     import('../../fleet/run-fleet.js'),
     import('../spinner.js'),
@@ -42,7 +43,7 @@ export async function runDoctorFleet(flags: DoctorFleetFlags, urls: string[]): P
         const db = await openFromFlags(flags, { target, maxConnections: 2 });
         try {
           const result = await runDoctor(db, { checks: defaultDoctorChecks() });
-          return { exitCode: doctorPassed(result, flags.failOn) ? EXIT.OK : EXIT.PROBLEMS, result };
+          return { exitCode: doctorOutcome(result, flags.failOn).exitCode, result };
         } finally {
           await db.close();
         }

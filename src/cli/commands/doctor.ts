@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { EXIT, type ExitCode } from '../../errors.js';
+import type { ExitCode } from '../../errors.js';
 import { addConnectionOptions, addJsonOption, targetOptionsFrom, type ConnectionFlags, type OutputFlags } from '../options.js';
 import { commandAction } from '../run.js';
 
@@ -35,8 +35,8 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
   const fleet = await import('./doctor-fleet.js');
   if (fleet.isFleet(flags, urls)) return fleet.runDoctorFleet(flags, urls);
   flags.databaseUrl = urls[0];
-  const [{ openFromFlags }, { runDoctor, doctorPassed }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
-    import('../../db/open.js'),
+  const [{ openFromFlags }, { runDoctor }, { defaultDoctorChecks }, { findTarget }, { startProgress }, report, { writeStdout }] = await Promise.all([
+    import('../options.js'),
     import('../../checks/doctor.js'),
     import('../../checks/doctor-checks.js'),
     import('../../db/target.js'),
@@ -51,20 +51,27 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
   // With --url, doctor runs even where no database is configured: it then only replays the registration.
   const target = flags.url ? findTarget(targetOptionsFrom(flags)) : undefined;
   const db = flags.url && !target ? undefined : await openFromFlags(flags, { target });
-  const extraChecks = flags.url ? [async () => (await import('../../doctor/register-test-check.js')).registerTestCheck({ url: flags.url!, db, flowFile: flags.flow, profile: flags.profile })] : [];
+  const { withIgnoredChecks, isIgnored, skipped } = await import('../ignored-checks.js');
+  const { doctorCheckOptions } = await import('../project-config.js');
+  const checks = withIgnoredChecks(defaultDoctorChecks(await doctorCheckOptions(flags.projectConfig)), flags.projectConfig, ['register-test']);
+  const rtIgnored = isIgnored(flags.projectConfig, 'register-test');
+  const extraChecks = !flags.url ? [] : rtIgnored
+    ? [async () => skipped('register-test', rtIgnored)]
+    : [async () => (await import('../../doctor/register-test-check.js')).registerTestCheck({ url: flags.url!, db, flowFile: flags.flow, profile: flags.profile })];
   const progress = await startProgress('checking', { json: flags.json });
   try {
     const result = await runDoctor(db, {
-      checks: defaultDoctorChecks(),
+      checks,
       extraChecks,
       onCheckStart: (title) => progress.update(`checking ${title}`),
-      connectionArgs: db ? connectionArgsFor(db.target.source, db.target.display, flags.envFile) : undefined,
+      connectionArgs: db ? connectionArgsFor(db.target.source, db.target.display, flags) : undefined,
       appUrl: flags.url,
     });
     progress.stop();
     if (flags.json) writeStdout(report.doctorJson(result, db?.target, flags.failOn));
     else report.reportDoctorHuman(writeStdout, result, db?.target, flags.failOn, { verbose: flags.verbose });
-    return doctorPassed(result, flags.failOn) ? EXIT.OK : EXIT.PROBLEMS;
+    const { doctorOutcome } = await import('../../contract/doctor.js');
+    return doctorOutcome(result, flags.failOn).exitCode;
   } finally {
     progress.stop();
     await db?.close();
@@ -72,8 +79,10 @@ async function runDoctorCommand(flags: DoctorFlags): Promise<ExitCode> {
 }
 
 /** The flags that name the same database again, for the next commands doctor prints. */
-function connectionArgsFor(source: string, display: string, envFile?: string): string | undefined {
+function connectionArgsFor(source: string, display: string, flags: DoctorFlags): string | undefined {
   if (source === '--database-url') return `-d ${/^[\w@%+=:,./*-]+$/.test(display) ? display : `'${display}'`}`;
-  if (envFile) return `--env-file ${envFile}`;
+  // A config found by search is found again by the next command; one named by --config must be named again.
+  if (flags.config) return `--config ${flags.config}`;
+  if (flags.envFile && flags.projectConfig?.config.envFile === undefined) return `--env-file ${flags.envFile}`;
   return undefined;
 }

@@ -25,7 +25,7 @@ export function registerExplain(program: Command): void {
         const result = explainText(text);
         const { liveCheckFor } = await import('../../explain/live.js');
         const { findTarget } = await import('../../db/target.js');
-        const { openFromFlags } = await import('../../db/open.js');
+        const { openFromFlags } = await import('../options.js');
         const { targetOptionsFrom } = await import('../options.js');
         // Only the configured database is looked at, and only when the paste names something in it.
         const live = await liveCheckFor(result, {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addConnectionOptions, addJsonOption, parsePositiveInt, type ConnectionFlags } from '../options.js';
 import { commandAction } from '../run.js';
-import { EXIT, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 
 interface RateLimitsFlags extends ConnectionFlags {
   json?: boolean;
@@ -43,8 +43,9 @@ export function registerRateLimits(program: Command): void {
       if (flags.unlock !== undefined && flags.unlock.trim() === '') throw new UsageError('--unlock needs an account');
       const limit = flags.limit !== undefined ? parsePositiveInt(flags.limit, '--limit', 1_000_000_000) : undefined;
       const lockoutThreshold = flags.lockoutThreshold !== undefined ? parsePositiveInt(flags.lockoutThreshold, '--lockout-threshold', 1_000_000) : undefined;
-      const { openFromFlags } = await import('../../db/open.js');
-      const { inspectRateLimits } = await import('../../checks/rate-limits.js');
+      const { openFromFlags } = await import('../options.js');
+      const { inspectRateLimits, rateLimitsCheckResult } = await import('../../checks/rate-limits.js');
+      const { stateOutcome } = await import('../../contract/state.js');
       const { reportRateLimits } = await import('../../report/rate-limits.js');
       const { writeStdout } = await import('../../report/io.js');
       const { parseSettings } = await import('../../knowledge/settings.js');
@@ -54,9 +55,10 @@ export function registerRateLimits(program: Command): void {
       const report = { write: writeStdout, json: flags.json, maskEmails: flags.maskEmails, target };
       try {
         const result = await inspectRateLimits(db, options);
+        const summary = rateLimitsCheckResult(result).summary;
         if (actions === 0) {
-          reportRateLimits(result, report);
-          return result.findings.some((f) => f.severity !== 'ok') ? EXIT.PROBLEMS : EXIT.OK;
+          reportRateLimits(result, { ...report, summary });
+          return stateOutcome(result.findings).exitCode;
         }
         const fix = await import('../../fix/rate-limits.js');
         const plan = flags.clear !== undefined
@@ -69,9 +71,9 @@ export function registerRateLimits(program: Command): void {
         const view = { steps: plan.steps, action: plan.action, ...(note ? { note } : {}) };
         // A dry run reports the state as it is: something to do → exit 1, nothing → exit 0.
         if (flags.dryRun || plan.steps.length === 0) {
-          const code = plan.steps.length ? EXIT.PROBLEMS : EXIT.OK;
-          reportRateLimits(result, { ...report, plan: { ...view, dryRun: flags.dryRun }, ok: code === EXIT.OK });
-          return code;
+          const shown = { ...report, summary, plan: { ...view, dryRun: flags.dryRun } };
+          reportRateLimits(result, shown);
+          return stateOutcome(result.findings, shown).exitCode;
         }
         const { confirmAndApply } = await import('../apply-plan.js');
         const rows = plan.steps.reduce((n, s) => n + s.rows, 0);
@@ -83,14 +85,14 @@ export function registerRateLimits(program: Command): void {
         db = done.db;
         const after = await inspectRateLimits(db, options);
         const verified = await verifyRateLimitWrite(db, after, flags, fix);
-        const code = verified.ok ? EXIT.OK : EXIT.PROBLEMS;
-        if (flags.json) reportRateLimits(after, { ...report, plan: view, applied: done.applied, verified, ok: code === EXIT.OK });
+        const shown = { ...report, summary, plan: view, applied: done.applied, verified };
+        if (flags.json) reportRateLimits(after, shown);
         else {
           const { renderApplied, renderVerified, emailMasker } = await import('../../report/state-report.js');
           const verb = plan.steps[0]!.sql.startsWith('update') ? 'updated' : 'deleted';
           emailMasker(writeStdout, flags.maskEmails)(renderApplied(done.applied, verb) + renderVerified(verified));
         }
-        return code;
+        return stateOutcome(after.findings, shown).exitCode;
       } finally {
         await db.close();
       }

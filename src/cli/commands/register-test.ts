@@ -42,7 +42,7 @@ export function registerRegisterTest(program: Command): void {
   addJsonOption(command);
   command.action(
     commandAction<RegisterTestFlags>('register-test', async (flags) => {
-      const { UsageError, EXIT } = await import('../../errors.js');
+      const { UsageError } = await import('../../errors.js');
       if (!flags.url) throw new UsageError('--url is required: the base URL of the running app, e.g. --url http://127.0.0.1:5000');
       const race = flags.race !== undefined ? parsePositiveInt(flags.race, '--race', 50) : undefined;
       if (flags.otp && flags.otpFrom) throw new UsageError('give either --otp or --otp-from, not both');
@@ -68,7 +68,7 @@ export function registerRegisterTest(program: Command): void {
         const { NO_TARGET_HINT } = await import('../../db/target.js');
         throw new ConfigError(`${flags.otpFrom ? '--otp-from db' : flags.fixSequences ? '--fix-sequences' : '--cleanup'} needs a database`, { hint: NO_TARGET_HINT });
       }
-      const { openFromFlags } = target ? await import('../../db/open.js') : { openFromFlags: undefined };
+      const { openFromFlags } = target ? await import('../options.js') : { openFromFlags: undefined };
       const db = target && openFromFlags ? await openFromFlags(flags, { target, write: Boolean(flags.cleanup), intendsWrite: Boolean(flags.cleanup || flags.fixSequences) }) : undefined;
       const { startProgress } = await import('../spinner.js');
       const { confirmWrite, askSecret } = await import('../prompts.js');
@@ -114,7 +114,7 @@ export function registerRegisterTest(program: Command): void {
         const report = await import('../../report/register-test.js');
         if (flags.json) writeStdout(report.registerTestJson(result));
         else report.renderRegisterTest(result, writeStdout);
-        return result.ok ? EXIT.OK : EXIT.PROBLEMS;
+        return (await import('../../contract/register-test.js')).registerTestOutcome(result).exitCode;
       } finally {
         await db?.close();
       }

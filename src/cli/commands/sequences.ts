@@ -65,7 +65,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
     throw new UsageError(`${flags.source !== undefined ? '--source' : '--headroom'} only makes sense with --fix`, { hint: 'healfix sequences --fix --source postgres://old-host/app --dry-run shows the plan.' });
   }
   const headroom = flags.headroom === undefined ? undefined : parseHeadroom(flags.headroom);
-  const { openFromFlags } = await import('../../db/open.js');
+  const { openFromFlags } = await import('../options.js');
   const { writeStdout, writeStderr } = await import('../../report/io.js');
   const report = await import('../../report/sequences.js');
   const { startProgress } = await import('../spinner.js');
@@ -210,8 +210,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
       report.renderFixOutcomes(writeStdout, outcomes, after, { interrupted });
       if (cutover && short) (await import('../../report/sequences-cutover.js')).renderCutoverCheck(writeStdout, short, cutover.floors.size);
     }
-    if (interrupted) return EXIT.ERROR;
-    return hasProblems(after) || cutoverProblems(short) ? EXIT.PROBLEMS : EXIT.OK;
+    return (await import('../../contract/sequences.js')).sequencesOutcome(hasProblems(after) || Boolean(cutoverProblems(short)), interrupted).exitCode;
   } finally {
     await db.close();
   }

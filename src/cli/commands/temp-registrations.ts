@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addConnectionOptions, addJsonOption, type ConnectionFlags } from '../options.js';
 import { commandAction } from '../run.js';
-import { EXIT, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 
 interface TempRegistrationsFlags extends ConnectionFlags {
   json?: boolean;
@@ -36,8 +36,9 @@ export function registerTempRegistrations(program: Command): void {
       if (flags.dryRun && !flags.purgeExpired) throw new UsageError('--dry-run only goes with --purge-expired');
       if (flags.email !== undefined && flags.purgeExpired) throw new UsageError('--email and --purge-expired cannot be combined: trace first, then purge');
       if (flags.email !== undefined && !flags.email.includes('@')) throw new UsageError(`--email needs an email address, got "${flags.email}"`);
-      const { openFromFlags } = await import('../../db/open.js');
-      const { inspectTempRegistrations } = await import('../../checks/temp-registrations.js');
+      const { openFromFlags } = await import('../options.js');
+      const { inspectTempRegistrations, summaryCounts } = await import('../../checks/temp-registrations.js');
+      const { stateOutcome } = await import('../../contract/state.js');
       const { reportTempRegistrations } = await import('../../report/temp-registrations.js');
       const { writeStdout } = await import('../../report/io.js');
       const { startProgress } = await import('../spinner.js');
@@ -51,23 +52,21 @@ export function registerTempRegistrations(program: Command): void {
       try {
         const result = await inspectTempRegistrations(db, options);
         progress.stop();
-        const problems = result.findings.some((f) => f.severity !== 'ok');
+        const summary = summaryCounts(result);
         if (!flags.purgeExpired) {
-          reportTempRegistrations(result, report);
-          return problems ? EXIT.PROBLEMS : EXIT.OK;
+          reportTempRegistrations(result, { ...report, summary });
+          return stateOutcome(result.findings).exitCode;
         }
         const { purgeTempRegistrationsPlan } = await import('../../fix/purge-temp-registrations.js');
         const plan = purgeTempRegistrationsPlan(result);
         const steps = plan.steps;
-        // A dry run reports the state as it is: something to purge → exit 1, nothing → exit 0. Expired
-        // signups that are accounts are never purged, so while they remain the purge is not done either.
-        const { leftExpiredAccounts } = await import('../../checks/temp-registrations-findings.js');
+        // A dry run reports the state as it is: something to purge → exit 1, nothing → exit 0 (stateOutcome).
         if (flags.dryRun || steps.length === 0) {
-          const code = steps.length || leftExpiredAccounts(result.findings) ? EXIT.PROBLEMS : EXIT.OK;
-          reportTempRegistrations(result, { ...report, plan: { steps, dryRun: flags.dryRun }, ok: code === EXIT.OK });
-          return code;
+          const view = { ...report, summary, plan: { steps, dryRun: flags.dryRun } };
+          reportTempRegistrations(result, view);
+          return stateOutcome(result.findings, view).exitCode;
         }
-        if (!flags.json) reportTempRegistrations(result, { ...report, plan: { steps } });
+        if (!flags.json) reportTempRegistrations(result, { ...report, summary, plan: { steps } });
         const { confirmAndApply } = await import('../apply-plan.js');
         const total = steps.reduce((n, s) => n + s.rows, 0);
         const done = await confirmAndApply(db, plan, {
@@ -83,13 +82,13 @@ export function registerTempRegistrations(program: Command): void {
         const verified = left
           ? { ok: false, message: `${left} expired row${left === 1 ? '' : 's'} still there after the purge` }
           : { ok: true, message: 'no expired rows left in the purged tables (re-read after the write)' };
-        const code = verified.ok && !leftExpiredAccounts(after.findings) ? EXIT.OK : EXIT.PROBLEMS;
-        if (flags.json) reportTempRegistrations(after, { ...report, plan: { steps }, applied: done.applied, verified, ok: code === EXIT.OK });
+        const view = { ...report, summary, plan: { steps }, applied: done.applied, verified };
+        if (flags.json) reportTempRegistrations(after, view);
         else {
           const { renderApplied, renderVerified, emailMasker } = await import('../../report/state-report.js');
           emailMasker(writeStdout, flags.maskEmails)(renderApplied(done.applied, 'deleted') + renderVerified(verified));
         }
-        return code;
+        return stateOutcome(after.findings, view).exitCode;
       } finally {
         progress.stop();
         await db.close();
