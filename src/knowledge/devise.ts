@@ -14,6 +14,18 @@ export const devise: StackKnowledge = {
     tables: [{ table: 'users', columns: ['email', 'encrypted_password'] }],
     probes: [{ method: 'GET', path: '/users/sign_up', status: 200, body: /name="authenticity_token"/, means: 'serves Devise\'s registration form' }],
   },
+  signupProfile: {
+    kind: 'form',
+    paths: ['/users/sign_up'],
+    marker: /name="user\[email\]"[\s\S]*name="user\[password_confirmation\]"/,
+    csrfField: 'authenticity_token',
+    csrfRefusedStatus: 422,
+    fields: { email: ['user[email]'], password: ['user[password]'], passwordConfirmation: ['user[password_confirmation]'], username: ['user[username]'], name: ['user[name]'] },
+    account: { table: 'users', column: 'email', value: '{{email}}' },
+    cleanup: [{ table: 'users', column: 'email', value: '{{email}}' }],
+    successStatus: [302, 303],
+    means: 'Devise\'s registration form (user[email], user[password], user[password_confirmation], authenticity_token) posting to /users; a 302 means the user was saved',
+  },
   pending: {
     tables: [
       {

@@ -15,6 +15,22 @@ export const djangoAllauth: StackKnowledge = {
     tables: [{ table: 'account_emailaddress', columns: ['user_id', 'email', 'verified', 'primary'] }],
     probes: [{ method: 'GET', path: '/accounts/signup/', status: 200, body: /name="csrfmiddlewaretoken"/, means: 'serves allauth\'s signup form' }],
   },
+  signupProfile: {
+    kind: 'form',
+    paths: ['/accounts/signup/'],
+    marker: /name="csrfmiddlewaretoken"[\s\S]*name="password1"|id="signup_form"/,
+    csrfField: 'csrfmiddlewaretoken',
+    csrfCookie: { cookie: 'csrftoken', header: 'X-CSRFToken' },
+    csrfRefusedStatus: 403,
+    fields: { password: ['password1'], passwordConfirmation: ['password2'] },
+    account: { table: 'account_emailaddress', column: 'email', value: '{{email}}' },
+    cleanup: [
+      { table: 'account_emailaddress', column: 'email', value: '{{email}}' },
+      { table: 'auth_user', column: 'email', value: '{{email}}' },
+    ],
+    successStatus: [302],
+    means: 'allauth\'s signup form (email, password1, password2, csrfmiddlewaretoken); a 302 to the confirm-email page means accepted',
+  },
   pending: {
     tables: [
       {
