@@ -33,6 +33,8 @@ export interface RegisterTestOptions {
   url: string;
   profile?: ProfileChoice;
   flowFile?: string;
+  /** A flow found by --profile auto's discovery (src/register-test/discover/), used instead of the probes below. */
+  discovered?: { flow: Flow; profile: string; reason: string };
   prefix?: string;
   fields?: Record<string, string>;
   otp?: string;
@@ -54,7 +56,8 @@ export interface RegisterTestOptions {
 export const MAX_WAIT_SEC = 300;
 
 export interface RegisterTestHooks {
-  askOtp?(message: string): Promise<string>;
+  /** Obtains the OTP: a prompt, or the mail catcher / mail folder of --otp-from (which reads vars.email). */
+  askOtp?(message: string, vars: Record<string, string>): Promise<string>;
   /** Sleeps out a 429 (with a countdown in the CLI). */
   waitOut?(seconds: number, reason: string): Promise<void>;
   /** Must throw when the write is not confirmed (confirmWrite). */
@@ -152,6 +155,7 @@ export function parseFields(values: string[] = []): Record<string, string> {
 
 export async function resolveFlow(options: RegisterTestOptions, client: HttpClient): Promise<{ flow: Flow; profile: string; reason: string }> {
   if (options.flowFile) return { flow: await loadFlowFile(options.flowFile), profile: 'flow', reason: `from --flow ${options.flowFile}` };
+  if (options.discovered) return options.discovered;
   const choice = options.profile ?? 'auto';
   if (choice !== 'auto') return { flow: loadBuiltinFlow(choice), profile: choice, reason: 'from --profile' };
   const csrf = await client.send({ method: 'GET', path: '/api/csrf-token' });
@@ -302,7 +306,7 @@ export async function runRegisterTest(options: RegisterTestOptions, hooks: Regis
   const getOtp = async (v: Record<string, string>): Promise<string> => {
     if (options.otp) return options.otp;
     if (options.otpFromDb && options.db) return readOtp(flow, options.db, v);
-    if (hooks.askOtp) return hooks.askOtp(`OTP sent for ${v.email ?? v.username}`);
+    if (hooks.askOtp) return hooks.askOtp(`OTP sent for ${v.email ?? v.username}`, v);
     throw new UsageError('this flow needs an OTP: pass --otp CODE or --otp-from db');
   };
 

@@ -6,6 +6,7 @@ interface RegisterTestFlags extends ConnectionFlags {
   url?: string;
   profile: 'auto' | 'csrf-json' | 'otp';
   flow?: string;
+  saveFlow?: string;
   prefix: string;
   field: string[];
   otp?: string;
@@ -29,6 +30,7 @@ export function registerRegisterTest(program: Command): void {
     .option('--url <url>', 'base URL of the running app, e.g. http://127.0.0.1:5000')
     .addOption(new Option('--profile <name>', 'signup flow: probe the server, or a built-in profile').choices(['auto', 'csrf-json', 'otp']).default('auto'))
     .option('--flow <file>', 'describe another app\'s signup in a JSON or YAML flow file (see flows/*.json)')
+    .option('--save-flow <file>', 'write the flow --profile auto discovered to FILE (YAML; JSON for .json) to edit and pass back with --flow')
     .option('--prefix <text>', 'prefix of the generated username and email', 'hf')
     .option('--field <key=value>', 'override a generated field or add one to the signup body (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--otp <code>', 'the OTP to verify with (otp flow)')
@@ -58,6 +60,8 @@ export function registerRegisterTest(program: Command): void {
       if (flags.output !== undefined) assertWritableFile(flags.output, '--output');
       if (flags.serverLog !== undefined) assertReadableFile(flags.serverLog, '--server-log');
       if (flags.flow !== undefined) assertReadableFile(flags.flow, '--flow');
+      if (flags.saveFlow !== undefined && (flags.flow || flags.profile !== 'auto')) throw new UsageError('--save-flow saves what --profile auto discovers: drop --flow / --profile');
+      if (flags.saveFlow !== undefined) assertWritableFile(flags.saveFlow, '--save-flow');
       const { parseDuration } = await import('../../db/session.js');
       const timeoutMs = parseDuration(flags.timeout, '--timeout');
       const connectTimeoutMs = flags.connectTimeout ? parseDuration(flags.connectTimeout, '--connect-timeout') : 5_000;
@@ -81,11 +85,13 @@ export function registerRegisterTest(program: Command): void {
       const { writeStdout, writeStderr } = await import('../../report/io.js');
       try {
         if (flags.cleanup && db) await confirmWrite({ yes: flags.yes, message: 'Delete the test account and pending rows this run creates?' });
+        const discovered = !flags.flow && flags.profile === 'auto' ? await discoverFlow(flags, { connectTimeoutMs, timeoutMs }) : undefined;
         const result = await runRegisterTest(
           {
             url: flags.url,
             profile: flags.profile,
             flowFile: flags.flow,
+            discovered,
             prefix: flags.prefix,
             fields,
             otp: flags.otp,
@@ -123,11 +129,23 @@ export function registerRegisterTest(program: Command): void {
           writeFileSync(flags.output, report.registerTestJunit(result));
         }
         if (flags.json) writeStdout(report.registerTestJson(result));
-        else report.renderRegisterTest(result, writeStdout);
+        else {
+          // Said with the report, not before it: a run that ends in a usage or connection error stays one line.
+          if (discovered) (await import('../../report/discovery.js')).renderDiscovery(discovered.explanation, writeStdout, flags.saveFlow);
+          report.renderRegisterTest(result, writeStdout);
+        }
         return result.ok ? EXIT.OK : EXIT.PROBLEMS;
       } finally {
         await db?.close();
       }
     }),
   );
+}
+
+/** --profile auto: find the signup, say what was found and why (human output), save it when asked. */
+async function discoverFlow(flags: RegisterTestFlags, timeouts: { connectTimeoutMs: number; timeoutMs: number }) {
+  const { discoverAt, asResolvedFlow, saveFlow } = await import('../../register-test/discover/index.js');
+  const discovery = await discoverAt(flags.url!, timeouts);
+  if (flags.saveFlow) await saveFlow(flags.saveFlow, discovery.flow, discovery.explanation);
+  return { ...asResolvedFlow(discovery), explanation: discovery.explanation };
 }

@@ -1,0 +1,72 @@
+/**
+ * register-test --profile auto against the real framework apps: discovery finds each app's signup form from
+ * `/` and the well-known paths, recognises the stack, and the discovered flow, replayed like a browser (no
+ * redirect followed, so the 302 itself is asserted), creates the account row.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { HttpClient } from '../../src/http/client.js';
+import { fillTemplate, readCapture, type Flow } from '../../src/http/flow.js';
+import { generateTestUser } from '../../src/http/register-test.js';
+import { discoverSignup, type Discovery } from '../../src/register-test/discover/discover.js';
+import { Browser } from '../helpers/browser.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { FRAMEWORK_APPS, describeFramework, type RunningApp } from '../helpers/frameworks.js';
+
+/** GETs the page, captures what the flow says, POSTs the form: the first answer of each step, redirects not followed. */
+async function replayForm(url: string, flow: Flow, vars: Record<string, string>): Promise<{ status: number; location: string | null }> {
+  const browser = new Browser(url);
+  const values: Record<string, string> = { ...vars, ...(flow.variables ?? {}) };
+  const [page, signup] = flow.steps;
+  const got = await browser.get(page!.path);
+  expect(got.status).toBe(200);
+  for (const [name, capture] of Object.entries(page!.capture ?? {})) {
+    const value = await readCapture(capture, { status: got.status, headers: Object.fromEntries(got.headers), body: got.html, cookie: (n) => browser.cookie(n) });
+    if (value !== undefined) values[name] = value;
+  }
+  const posted = await browser.post(signup!.path, fillTemplate(signup!.form!, values, 'signup'), fillTemplate(signup!.headers ?? {}, values, 'signup'));
+  return { status: posted.status, location: posted.location };
+}
+
+const EXPECTED = {
+  django: { profile: 'django-allauth', post: '/accounts/signup/', account: 'select verified from account_emailaddress where email = $1' },
+  rails: { profile: 'devise', post: '/users', account: 'select confirmed_at is null as verified from users where email = $1' },
+  express: { profile: 'express-passport', post: '/register', account: 'select false as verified from users where email = $1' },
+  laravel: { profile: 'laravel', post: '/register', account: 'select email_verified_at is not null as verified from users where email = $1' },
+} as const;
+
+for (const [stack, spec] of Object.entries(FRAMEWORK_APPS) as [keyof typeof FRAMEWORK_APPS, (typeof FRAMEWORK_APPS)[keyof typeof FRAMEWORK_APPS]][]) {
+  describeFramework(`discovery on ${spec.title}`, spec.available(), () => {
+    let db: TestDatabase;
+    let app: RunningApp;
+    let discovery: Discovery;
+
+    beforeAll(async () => {
+      db = await createTestDatabase(`disc${stack}`);
+      app = await spec.start({ databaseUrl: db.url });
+      discovery = await discoverSignup(new HttpClient({ baseUrl: app.url, timeoutMs: 20_000 }));
+    }, 240_000);
+    afterAll(async () => {
+      await app?.stop();
+      await db?.drop();
+    });
+
+    it('finds the signup form and recognises the stack, saying why', () => {
+      expect(discovery.profile).toBe(EXPECTED[stack].profile);
+      const post = discovery.flow.steps.find((s) => s.role === 'signup')!;
+      expect(post.method).toBe('POST');
+      expect(post.path).toBe(EXPECTED[stack].post);
+      expect(Object.values(post.form ?? {})).toEqual(expect.arrayContaining(['{{email}}', '{{password}}', '{{csrf}}']));
+      expect(discovery.explanation.join('\n')).toMatch(/answered 200 with a signup form/);
+      expect(discovery.explanation.join('\n')).toMatch(/^CSRF: hidden input \S+, read from the page on every run$/m);
+    });
+
+    it('the discovered flow creates the account: a redirect, and the row in the database', async () => {
+      const user = generateTestUser('hf');
+      const answer = await replayForm(app.url, discovery.flow, user);
+      expect(discovery.flow.steps[1]!.expect).toContain(answer.status);
+      expect(answer.location ?? '').not.toMatch(new RegExp(`${EXPECTED[stack].post}$`));
+      const { rows } = await db.query(EXPECTED[stack].account, [user.email]);
+      expect(rows).toHaveLength(1);
+    });
+  });
+}
