@@ -7,6 +7,7 @@ import type { TargetOptions } from '../db/target.js';
 export interface ConnectionFlags {
   databaseUrl?: string;
   envFile?: string;
+  djangoSettings?: string;
   statementTimeout?: string;
   lockTimeout?: string;
   connectTimeout?: string;
@@ -20,6 +21,7 @@ export function addConnectionOptions(command: Command): Command {
   return command
     .option('-d, --database-url <url>', 'database to check: postgres://… or sqlite:path (default: DATABASE_URL, PG* variables, ./.env)')
     .option('--env-file <path>', "read DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD from this file instead of ./.env")
+    .option('--django-settings <module>', "read DATABASES['default'] by importing this Django settings module (runs python3 here)")
     .addOption(new Option('--statement-timeout <duration>', 'cancel any statement running longer (a unit is required: 500ms, 30s, 2m)').default('30s'))
     .addOption(new Option('--lock-timeout <duration>', 'give up on a lock not granted within (500ms, 3s, 1m)').default('3s'))
     .addOption(new Option('--connect-timeout <duration>', 'give up connecting after (500ms, 10s, 1m)').default('10s'));
@@ -30,7 +32,7 @@ export function addJsonOption(command: Command): Command {
 }
 
 export function targetOptionsFrom(flags: ConnectionFlags): TargetOptions {
-  return { databaseUrl: flags.databaseUrl, envFile: flags.envFile };
+  return { databaseUrl: flags.databaseUrl, envFile: flags.envFile, djangoSettings: flags.djangoSettings };
 }
 
 export function sessionOptionsFrom(flags: ConnectionFlags): SessionOptions {

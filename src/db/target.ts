@@ -4,9 +4,10 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { ConfigError } from '../errors.js';
 import { maskUrl } from '../secrets.js';
+import { findAppConfig, type AppConfigFound } from './app-config/index.js';
 
 /** Where the connection settings came from, said in human output so nobody guesses. */
-export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | '.env' | 'embedded';
+export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | '.env' | 'embedded' | AppConfigFound['source'];
 
 export interface PostgresTarget {
   kind: 'postgres';
@@ -38,6 +39,8 @@ export interface TargetOptions {
   /** Defaults to process.env; injectable for tests. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** A Django settings module to import for DATABASES (only when the user names one). */
+  djangoSettings?: string;
 }
 
 const SQLITE_FILE = /\.(db|sqlite3?)$/i;
@@ -67,6 +70,9 @@ export function findTarget(options: TargetOptions = {}): DatabaseTarget | undefi
   }
   if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL, 'DATABASE_URL', cwd);
   if (env.PGHOST || env.PGDATABASE || env.PGPORT || env.PGUSER || env.PGSERVICE) return fromPgEnv(env);
+
+  const app = findAppConfig({ cwd, env, envFile: options.envFile, djangoSettings: options.djangoSettings });
+  if (app) return fromUrl(app.url, app.source, cwd);
 
   const envFile = options.envFile ? resolve(cwd, options.envFile) : resolve(cwd, '.env');
   if (options.envFile && !existsSync(envFile)) throw new ConfigError(`env file not found: ${options.envFile}`);
