@@ -5,27 +5,11 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HttpClient } from '../../src/http/client.js';
-import { fillTemplate, readCapture, type Flow } from '../../src/http/flow.js';
 import { generateTestUser } from '../../src/http/register-test.js';
 import { discoverSignup, type Discovery } from '../../src/register-test/discover/discover.js';
-import { Browser } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { FRAMEWORK_APPS, describeFramework, type RunningApp } from '../helpers/frameworks.js';
-
-/** GETs the page, captures what the flow says, POSTs the form: the first answer of each step, redirects not followed. */
-async function replayForm(url: string, flow: Flow, vars: Record<string, string>): Promise<{ status: number; location: string | null }> {
-  const browser = new Browser(url);
-  const values: Record<string, string> = { ...vars, ...(flow.variables ?? {}) };
-  const [page, signup] = flow.steps;
-  const got = await browser.get(page!.path);
-  expect(got.status).toBe(200);
-  for (const [name, capture] of Object.entries(page!.capture ?? {})) {
-    const value = await readCapture(capture, { status: got.status, headers: Object.fromEntries(got.headers), body: got.html, cookie: (n) => browser.cookie(n) });
-    if (value !== undefined) values[name] = value;
-  }
-  const posted = await browser.post(signup!.path, fillTemplate(signup!.form!, values, 'signup'), fillTemplate(signup!.headers ?? {}, values, 'signup'));
-  return { status: posted.status, location: posted.location };
-}
+import { replayForm } from './replay-form.js';
 
 const EXPECTED = {
   django: { profile: 'django-allauth', post: '/accounts/signup/', account: 'select verified from account_emailaddress where email = $1' },

@@ -34,7 +34,7 @@ export function registerRegisterTest(program: Command): void {
     .option('--prefix <text>', 'prefix of the generated username and email', 'hf')
     .option('--field <key=value>', 'override a generated field or add one to the signup body (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--otp <code>', 'the OTP to verify with (otp flow)')
-    .addOption(new Option('--otp-from <source>', 'read the OTP from the app database').choices(['db']))
+    .option('--otp-from <source>', 'read the OTP from: db (the app database), mailpit[=URL] (Mailpit/MailHog), maildev[=URL], maildir:PATH or file:PATH (mail files)')
     .option('--race <n>', 'N concurrent signups for one email from N clients, then verify each')
     .option('--wait', 'on a 429, wait the time the server asks for (at most 5 minutes) and retry once')
     .option('--fix-sequences', 'on a 500 caused by lagging sequences, fix them (asks first) and retry once')
@@ -67,16 +67,18 @@ export function registerRegisterTest(program: Command): void {
       const connectTimeoutMs = flags.connectTimeout ? parseDuration(flags.connectTimeout, '--connect-timeout') : 5_000;
       const { parseFields, runRegisterTest, MAX_WAIT_SEC } = await import('../../http/register-test.js');
       const fields = parseFields(flags.field);
+      const { parseMailSource } = await import('../../register-test/mail/source.js');
+      const mailSource = flags.otpFrom !== undefined ? parseMailSource(flags.otpFrom) : undefined;
 
       // A database is optional: configured explicitly or by the environment / .env, it powers --otp-from db,
       // the sequence scan on a 500, --race counts and --cleanup.
       const { findTarget } = await import('../../db/target.js');
       const { targetOptionsFrom } = await import('../options.js');
       const target = findTarget(targetOptionsFrom(flags));
-      if ((flags.otpFrom || flags.fixSequences || flags.cleanup) && !target) {
+      if ((flags.otpFrom === 'db' || flags.fixSequences || flags.cleanup) && !target) {
         const { ConfigError } = await import('../../errors.js');
         const { NO_TARGET_HINT } = await import('../../db/target.js');
-        throw new ConfigError(`${flags.otpFrom ? '--otp-from db' : flags.fixSequences ? '--fix-sequences' : '--cleanup'} needs a database`, { hint: NO_TARGET_HINT });
+        throw new ConfigError(`${flags.otpFrom === 'db' ? '--otp-from db' : flags.fixSequences ? '--fix-sequences' : '--cleanup'} needs a database`, { hint: NO_TARGET_HINT });
       }
       const { openFromFlags } = target ? await import('../../db/open.js') : { openFromFlags: undefined };
       const db = target && openFromFlags ? await openFromFlags(flags, { target, write: Boolean(flags.cleanup) }) : undefined;
@@ -106,7 +108,8 @@ export function registerRegisterTest(program: Command): void {
             connectTimeoutMs,
           },
           {
-            askOtp: (message) => askSecret(message),
+            // From mail: the newest message to the generated address, bounded wait; the code is registered as a secret.
+            askOtp: async (message, vars) => (mailSource && vars.email ? (await import('../../register-test/mail/read.js')).readCodeFromMail(mailSource, vars.email) : askSecret(message)),
             async waitOut(seconds, reason) {
               // Said on stderr even without a TTY: a silent sleep looks like a hang.
               if (!flags.json) writeStderr(`${reason}: waiting ${seconds}s before retrying once (--wait waits at most ${MAX_WAIT_SEC}s)\n`);
