@@ -58,6 +58,8 @@ export const MAX_WAIT_SEC = 300;
 export interface RegisterTestHooks {
   /** Obtains the OTP: a prompt, or the mail catcher / mail folder of --otp-from (which reads vars.email). */
   askOtp?(message: string, vars: Record<string, string>): Promise<string>;
+  /** Reads the confirmation link (a path on --url) sent to vars.email: --otp-from's mail source. */
+  readLink?(vars: Record<string, string>): Promise<string>;
   /** Sleeps out a 429 (with a countdown in the CLI). */
   waitOut?(seconds: number, reason: string): Promise<void>;
   /** Must throw when the write is not confirmed (confirmWrite). */
@@ -194,6 +196,8 @@ interface PassContext {
   secrets: Set<string>;
   extraBody: Record<string, string>;
   getOtp: (vars: Record<string, string>) => Promise<string>;
+  /** The confirmation link from mail ({{confirm_link}} in a verify step), from --otp-from mailpit|maildev|file. */
+  getLink?: (vars: Record<string, string>) => Promise<string>;
   attempt: number;
   clientNo?: number;
 }
@@ -206,6 +210,11 @@ async function runSteps(steps: FlowStep[], ctx: PassContext, start: { records: S
     if (templateVariables([step.path, step.headers, step.json, step.form]).includes('otp') && vars.otp === undefined) {
       vars.otp = await ctx.getOtp(vars);
       secrets.add(vars.otp);
+    }
+    if (templateVariables([step.path]).includes('confirm_link') && vars.confirm_link === undefined) {
+      if (!ctx.getLink) throw new UsageError('this flow follows the confirmation link from mail: pass --otp-from mailpit[=URL], maildev[=URL], maildir:PATH or file:PATH');
+      vars.confirm_link = await ctx.getLink(vars);
+      secrets.add(vars.confirm_link);
     }
     const where = `step "${step.name}"`;
     const path = fillTemplate(step.path, vars, where);
@@ -326,11 +335,11 @@ export async function runRegisterTest(options: RegisterTestOptions, hooks: Regis
     await runRace(options, flow, vars, secrets, extraBody, getOtp, newClient, result);
   } else {
     let attempt = 1;
-    let pass = await runSteps(flow.steps, { flow, vars: { ...vars }, client: newClient(), secrets, extraBody, getOtp, attempt }, { records: result.steps, signupAccepted: false });
+    let pass = await runSteps(flow.steps, { flow, vars: { ...vars }, client: newClient(), secrets, extraBody, getOtp, getLink: hooks.readLink, attempt }, { records: result.steps, signupAccepted: false });
     const retry = pass.failure ? await diagnoseFailure(pass.failure, options, flow, vars, result, hooks) : false;
     if (retry) {
       attempt = 2;
-      pass = await runSteps(flow.steps, { flow, vars: { ...vars }, client: newClient(), secrets, extraBody, getOtp, attempt }, { records: result.steps, signupAccepted: false });
+      pass = await runSteps(flow.steps, { flow, vars: { ...vars }, client: newClient(), secrets, extraBody, getOtp, getLink: hooks.readLink, attempt }, { records: result.steps, signupAccepted: false });
       if (pass.failure) await diagnoseFailure(pass.failure, { ...options, wait: false, fixSequences: false }, flow, vars, result, hooks);
     }
     result.ok = pass.ok;

@@ -24,6 +24,7 @@ export const devise: StackKnowledge = {
     account: { table: 'users', column: 'email', value: '{{email}}' },
     cleanup: [{ table: 'users', column: 'email', value: '{{email}}' }],
     successStatus: [302, 303],
+    confirm: { kind: 'get', successStatus: [302, 303] },
     means: 'Devise\'s registration form (user[email], user[password], user[password_confirmation], authenticity_token) posting to /users; a 302 means the user was saved',
   },
   pending: {

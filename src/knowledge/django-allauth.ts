@@ -29,6 +29,7 @@ export const djangoAllauth: StackKnowledge = {
       { table: 'auth_user', column: 'email', value: '{{email}}' },
     ],
     successStatus: [302],
+    confirm: { kind: 'form', successStatus: [302] },
     means: 'allauth\'s signup form (email, password1, password2, csrfmiddlewaretoken); a 302 to the confirm-email page means accepted',
   },
   pending: {

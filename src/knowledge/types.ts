@@ -192,6 +192,12 @@ export interface SignupProfile {
   cleanup?: { table: string; column: string; value: string }[];
   /** The status(es) of an accepted signup (a redirect for forms). */
   successStatus: number[];
+  /**
+   * How the mailed confirmation link is used: 'get' = opening it confirms (Devise); 'form' = it opens a page
+   * whose POST form confirms (allauth with ACCOUNT_CONFIRM_EMAIL_ON_GET = False, the default). successStatus is
+   * the confirming request's answer.
+   */
+  confirm?: { kind: 'get' | 'form'; successStatus: number[] };
   /** One sentence for the explanation: what the stack's signup is. */
   means: string;
 }

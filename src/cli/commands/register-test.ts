@@ -87,7 +87,7 @@ export function registerRegisterTest(program: Command): void {
       const { writeStdout, writeStderr } = await import('../../report/io.js');
       try {
         if (flags.cleanup && db) await confirmWrite({ yes: flags.yes, message: 'Delete the test account and pending rows this run creates?' });
-        const discovered = !flags.flow && flags.profile === 'auto' ? await discoverFlow(flags, { connectTimeoutMs, timeoutMs }) : undefined;
+        const discovered = !flags.flow && flags.profile === 'auto' ? await discoverFlow(flags, { connectTimeoutMs, timeoutMs }, Boolean(mailSource)) : undefined;
         const result = await runRegisterTest(
           {
             url: flags.url,
@@ -109,6 +109,7 @@ export function registerRegisterTest(program: Command): void {
           },
           {
             // From mail: the newest message to the generated address, bounded wait; the code is registered as a secret.
+            ...(mailSource ? { readLink: async (vars: Record<string, string>) => (await import('../../register-test/mail/read.js')).readConfirmationLink(mailSource, vars.email ?? '', flags.url!) } : {}),
             askOtp: async (message, vars) => (mailSource && vars.email ? (await import('../../register-test/mail/read.js')).readCodeFromMail(mailSource, vars.email) : askSecret(message)),
             async waitOut(seconds, reason) {
               // Said on stderr even without a TTY: a silent sleep looks like a hang.
@@ -146,9 +147,15 @@ export function registerRegisterTest(program: Command): void {
 }
 
 /** --profile auto: find the signup, say what was found and why (human output), save it when asked. */
-async function discoverFlow(flags: RegisterTestFlags, timeouts: { connectTimeoutMs: number; timeoutMs: number }) {
-  const { discoverAt, asResolvedFlow, saveFlow } = await import('../../register-test/discover/index.js');
+async function discoverFlow(flags: RegisterTestFlags, timeouts: { connectTimeoutMs: number; timeoutMs: number }, fromMail: boolean) {
+  const { discoverAt, asResolvedFlow, saveFlow, withConfirmation } = await import('../../register-test/discover/index.js');
   const discovery = await discoverAt(flags.url!, timeouts);
+  // With a mail source, the stack's confirmation (the link from the mail) is the verify step.
+  const confirmed = fromMail ? withConfirmation(discovery.flow, discovery.stack) : undefined;
+  if (confirmed) {
+    discovery.flow = confirmed;
+    discovery.explanation.push(`verify: follow the confirmation link from ${flags.otpFrom} (${discovery.stack!.signupProfile!.confirm!.kind === 'form' ? 'open it, then press its confirm form' : 'opening it confirms'})`);
+  } else if (fromMail) discovery.explanation.push(`verify: no known way to confirm for this stack; --otp-from ${flags.otpFrom} serves {{otp}} / {{confirm_link}} in a --flow`);
   if (flags.saveFlow) await saveFlow(flags.saveFlow, discovery.flow, discovery.explanation);
   return { ...asResolvedFlow(discovery), explanation: discovery.explanation };
 }

@@ -5,6 +5,7 @@ import { discoverSignup, type Discovery } from './discover.js';
 
 export type { Discovery } from './discover.js';
 export { saveFlow } from './save-flow.js';
+export { withConfirmation } from './confirm-steps.js';
 
 export async function discoverAt(url: string, timeouts: { connectTimeoutMs?: number; timeoutMs?: number }): Promise<Discovery> {
   if (!/^https?:\/\/[^/]/i.test(url)) throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
