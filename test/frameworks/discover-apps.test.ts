@@ -3,7 +3,12 @@
  * `/` and the well-known paths, recognises the stack, and the discovered flow, replayed like a browser (no
  * redirect followed, so the 302 itself is asserted), creates the account row.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadFlowFile } from '../../src/http/flow.js';
+import { runCli } from '../helpers/exec.js';
 import { HttpClient } from '../../src/http/client.js';
 import { generateTestUser } from '../../src/http/register-test.js';
 import { discoverSignup, type Discovery } from '../../src/register-test/discover/discover.js';
@@ -51,6 +56,22 @@ for (const [stack, spec] of Object.entries(FRAMEWORK_APPS) as [keyof typeof FRAM
       expect(answer.location ?? '').not.toMatch(new RegExp(`${EXPECTED[stack].post}$`));
       const { rows } = await db.query(EXPECTED[stack].account, [user.email]);
       expect(rows).toHaveLength(1);
+    });
+
+    it('the binary prints what discovery found and --save-flow writes it as YAML that --flow reads back', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'healfix-saveflow-'));
+      try {
+        const file = join(dir, 'signup.yaml');
+        const r = await runCli(['register-test', '--url', app.url, '--save-flow', file], { timeoutMs: 60_000 });
+        expect(r.stderr).not.toMatch(/internal error/);
+        expect(r.stdout).toMatch(/^discovery\n {2}GET \//);
+        expect(r.stdout).toContain(`flow saved to ${file}`);
+        expect(r.stdout).toContain(`profile ${EXPECTED[stack].profile}`);
+        expect(readFileSync(file, 'utf8')).toMatch(/^# Written by healfix register-test --save-flow/);
+        expect(await loadFlowFile(file)).toEqual(discovery.flow);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }

@@ -15,5 +15,5 @@ export async function discoverAt(url: string, timeouts: { connectTimeoutMs?: num
 
 /** Discovery as resolveFlow's answer: the flow, its profile and the reason said in the report's header. */
 export function asResolvedFlow(d: Discovery): { flow: Discovery['flow']; profile: string; reason: string } {
-  return { flow: d.flow, profile: d.profile, reason: `discovered: ${d.explanation.find((l) => l.startsWith('recognised as')) ?? d.explanation.at(-1) ?? ''}`.slice(0, 200) };
+  return { flow: d.flow, profile: d.profile, reason: `discovered: ${d.stack ? d.stack.title : d.profile === 'json-api' ? 'a JSON signup API' : 'a signup form'} at ${d.flow.steps.find((s) => s.role === 'signup')?.path ?? '?'}` };
 }
