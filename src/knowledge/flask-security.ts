@@ -26,8 +26,9 @@ export const flaskSecurity: StackKnowledge = {
   },
   errors: [
     {
-      id: 'csrf-token-missing',
-      match: /The CSRF token is missing\.?|The CSRF tokens do not match\.?|The CSRF token has expired\.?/i,
+      id: 'csrf-token-refused',
+      // "The CSRF token is missing." is Flask-WTF's too, but many stacks say the same words: explain keeps it generic.
+      match: /The CSRF tokens do not match\.?|The CSRF token has expired\.?|The CSRF session token is missing\.?/i,
       refines: 'csrf-failed',
       httpStatus: 400,
       title: '400 Bad Request: Flask-WTF refused the CSRF token',

@@ -44,8 +44,10 @@ export async function discoverSignup(client: DiscoveryClient, options: DiscoverO
   const explanation: string[] = [];
   const tried: string[] = [];
 
-  const seed = await recogniseBuiltinApp(client, stacks, tried);
-  if (seed) return { ...seed, explanation: [...explanation, ...seed.explanation] };
+  const probed: string[] = [];
+  const seed = await recogniseBuiltinApp(client, stacks, probed);
+  if (seed) return seed;
+  if (probed.length) explanation.push(`not a seed app: ${probed.map((t) => t.replace(/^GET /, '')).join(', ')}`);
 
   const home = await client.send({ method: 'GET', path: '/' });
   const base = new URL(home.url);
