@@ -11,8 +11,8 @@ import { flowFileText } from '../../src/register-test/discover/save-flow.js';
 const page = (stack: string, name = 'signup.html') => readFileSync(new URL(`../fixtures/frameworks/${stack}/${name}`, import.meta.url), 'utf8');
 
 /** Reads a saved real page the way discovery does and returns the flow it would replay. */
-function discoverPage(stack: string, path: string, cookies: string[] = []) {
-  const html = page(stack);
+function discoverPage(stack: string, path: string, cookies: string[] = [], file = 'signup.html') {
+  const html = page(stack, file);
   const known = stackOfPage(STACKS, path, html);
   const signup = pickSignupForm(parseForms(html), known);
   if (!signup) throw new Error(`no signup form found in ${stack}/signup.html`);
@@ -53,6 +53,13 @@ describe('discovery over the saved real signup pages', () => {
     const { known, flow } = discoverPage('express', '/register');
     expect(known?.id).toBe('express-passport');
     expect(flow.steps[1]!.form).toEqual({ _csrf: '{{csrf}}', email: '{{email}}', password: '{{password}}', password_confirmation: '{{password}}' });
+  });
+
+  it("Django's UserCreationForm (rendered by Debian's Django 3.2): username, password1, password2, the auth_user row by username", () => {
+    const { known, flow } = discoverPage('django', '/signup/', [], 'usercreationform.html');
+    expect(known?.id).toBe('django');
+    expect(flow.steps[1]!.form).toEqual({ csrfmiddlewaretoken: '{{csrf}}', username: '{{username}}', password1: '{{password}}', password2: '{{password}}' });
+    expect(flow.database?.account).toEqual({ table: 'auth_user', column: 'username', value: '{{username}}' });
   });
 
   it('a page whose only form is a login form has no signup form', () => {

@@ -20,7 +20,8 @@ export interface AppConfigOptions {
 }
 
 export function findAppConfig(options: AppConfigOptions): AppConfigFound | undefined {
-  if (options.djangoSettings) return readDjangoSettings(options.djangoSettings, options.cwd, options.env);
+    // HEALFIX_PYTHON: the interpreter that has the app's Django when `python3` on PATH is another one.
+  if (options.djangoSettings) return readDjangoSettings(options.djangoSettings, options.cwd, options.env, options.env.HEALFIX_PYTHON || 'python3');
   return (
     readLaravelEnv(resolve(options.cwd, options.envFile ?? '.env')) ??
     (options.envFile ? undefined : (readRailsConfig(options.cwd, options.env) ?? readPrismaSchema(options.cwd, options.env)))
