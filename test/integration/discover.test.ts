@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/http/client.js';
+import { runRegisterTest } from '../../src/http/register-test.js';
 import { discoverSignup } from '../../src/register-test/discover/discover.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 
@@ -75,17 +76,23 @@ describe('discoverSignup over HTTP', () => {
   it('a generic JSON API that needs its XSRF-TOKEN cookie mirrored into X-XSRF-TOKEN', async () => {
     const srv = await serve({
       'GET /': (_q, _b, res) => res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': 'XSRF-TOKEN=abc%3D123; Path=/' }).end('<p>app</p>'),
-      'POST /api/auth/register': (req, _b, res) => {
+      'POST /api/auth/register': (req, body, res) => {
         if (req.headers['x-xsrf-token'] !== 'abc=123') return res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"CSRF token mismatch."}');
+        const sent = JSON.parse(body || '{}') as Record<string, string>;
+        if (sent.email && sent.password && sent.full_name) return res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 1, email: sent.email }));
         res.writeHead(400, { 'content-type': 'application/json' }).end('{"detail":[{"loc":["body","email"],"msg":"field required"},{"loc":["body","password"],"msg":"field required"},{"loc":["body","full_name"],"msg":"field required"}]}');
       },
     });
     try {
       const d = await discoverSignup(new HttpClient({ baseUrl: srv.url }));
       expect(d.profile).toBe('json-api');
-      expect(d.flow.steps[0]).toMatchObject({ method: 'GET', path: '/', capture: { csrf: { cookie: 'XSRF-TOKEN', secret: true } } });
+      expect(d.flow.steps[0]).toMatchObject({ method: 'GET', path: '/', capture: { csrf: { cookie: 'XSRF-TOKEN', urlDecode: true, secret: true } } });
       expect(d.flow.steps[1]).toMatchObject({ path: '/api/auth/register', headers: { 'X-XSRF-TOKEN': '{{csrf}}' }, json: { email: '{{email}}', password: '{{password}}', full_name: '{{full_name}}' } });
       expect(d.flow.variables).toEqual({ full_name: 'Healfix Test' });
+      // The flow replays: the cookie, URL-decoded as a browser script sends it, goes back in the header.
+      const run = await runRegisterTest({ url: srv.url, discovered: { flow: d.flow, profile: d.profile, reason: 'discovered' } });
+      expect(run.steps.map((s) => `${s.method} ${s.path} ${s.status}`)).toEqual(['GET / 200', 'POST /api/auth/register 201']);
+      expect(run.ok).toBe(true);
     } finally {
       await srv.close();
     }

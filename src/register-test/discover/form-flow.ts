@@ -116,7 +116,7 @@ export function buildFormFlow(input: FormFlowInput): FormFlow {
     capture.csrf = { meta: csrf.name!, secret: true };
     headers[csrf.header!] = '{{csrf}}';
   } else if (csrf.how === 'cookie') {
-    capture.csrf = { cookie: csrf.name!, secret: true };
+    capture.csrf = { cookie: csrf.name!, urlDecode: true, secret: true };
     headers[csrf.header!] = '{{csrf}}';
   }
   const action = new URL(signup.form.action || input.pageUrl, input.pageUrl);

@@ -78,7 +78,7 @@ export function buildJsonFlow(input: JsonFlowInput): { flow: Flow; fields: strin
   const json = profile?.jsonWrapper ? { [profile.jsonWrapper]: body } : body;
   const steps: Flow['steps'] = [];
   if (input.csrf) {
-    steps.push({ name: 'csrf cookie', role: 'csrf', method: 'GET', path: '/', response: 'any', capture: { csrf: { cookie: input.csrf.cookie, secret: true } } });
+    steps.push({ name: 'csrf cookie', role: 'csrf', method: 'GET', path: '/', response: 'any', capture: { csrf: { cookie: input.csrf.cookie, urlDecode: true, secret: true } } });
   }
   steps.push({
     name: 'signup',
