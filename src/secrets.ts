@@ -43,22 +43,10 @@ export function redact<T>(value: T): T {
   return value;
 }
 
-/**
- * Values learnt at run time that must never be printed (a code or confirmation link read from mail): every
- * scrub() masks them too, so a writer need not be told about each one.
- */
-const REGISTERED = new Set<string>();
-
-export function registerSecret(value: string | undefined | null): void {
-  if (!value || value.length < 3) return;
-  // "In any encoding": a link's path also shows up percent-encoded (in a Location, a JSON string).
-  for (const form of [value, encodeURIComponent(value), encodeURI(value)]) REGISTERED.add(form);
-}
-
-/** Replaces every occurrence of the given secrets, and of every registered one, in free text (error messages, server bodies). */
+/** Replaces every occurrence of the given secrets in free text (error messages, server bodies). */
 export function scrub(text: string, secrets: Iterable<string | undefined | null>): string {
   let out = text;
-  for (const secret of [...secrets, ...REGISTERED]) {
+  for (const secret of secrets) {
     if (secret && secret.length >= 3) out = out.split(secret).join(MASK);
   }
   return out;
