@@ -65,7 +65,7 @@ export function discoverRateLimitTables(
     for (const { spec, table } of s.limiters) {
       const info = all.find((t) => t.name === table.name && t.schema === table.schema)!;
       if (!info.readable) out.unreadable.push({ table: info, role: 'lockout', why: `${s.stack.title} keeps its lockouts there` });
-      else out.lockouts.push({ table: info, spec, stack: { id: s.stack.id, title: s.stack.title }, reason: `${s.stack.title}: ${s.evidence.join(', ')}` });
+      else out.lockouts.push({ table: info, spec, stack: { id: s.stack.id, title: s.stack.title }, reason: `${s.stack.title}: ${spec.meaning}` });
     }
   }
   const taken = new Set(out.lockouts.map((l) => l.table));
@@ -128,7 +128,6 @@ function lockoutByShape(t: TableInfo, mapping: Record<string, string>): LockoutT
     locked: locked ? { column: locked, notNull: true } : { any: [] },
     ends: locked ? { kind: 'column', column: locked } : { kind: 'never' },
     unlock: { kind: 'update', set },
-    lockedStatus: 403,
     meaning: 'failed logins counted per account; locked while the "locked until" time is in the future',
   };
   return { table: t, spec, reason: `account lockout columns ${[attempts, locked].filter(Boolean).join(' and ')}` };

@@ -2,7 +2,7 @@
  * rate-limits, step 3: pure rules over rows already read. Windows (key, hits, window end, blocked
  * until) and lockouts (judged by the stack's semantics in src/knowledge/rules.ts). No database here.
  */
-import { judgeLimiterRow, endTime, limitOf, overLimit, type Row, type Settings } from '../knowledge/rules.js';
+import { attachCompanionRows, judgeLimiterRow, endTime, limitOf, overLimit, type Row, type Settings } from '../knowledge/rules.js';
 import type { LimiterTable } from '../knowledge/types.js';
 import { msFromNow, parseDbTime, showTime, type DbClock, type DbTime } from './db-time.js';
 import type { LockedAccount, RateLimitKey } from './rate-limits.js';
@@ -61,7 +61,7 @@ export interface JudgedLockouts {
 
 export function judgeLockouts(spec: LimiterTable, rows: Row[], clock: DbClock, settings: Settings): JudgedLockouts {
   const threshold = limitOf(spec, settings);
-  const accounts = rows.map((row) => {
+  const accounts = attachCompanionRows(spec, rows).map((row) => {
     const v = judgeLimiterRow(spec, row, clock, settings);
     const end = v.locked ? endTime(spec.ends, row, settings) : spec.ends.kind === 'column' ? parseDbTime(row[spec.ends.column]) : undefined;
     const account: LockedAccount = {

@@ -8,8 +8,9 @@
 import { describeAllTables, parseColumnMapping } from '../db/catalog.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent } from '../db/postgres.js';
-import { queryRows, readClock, selectText } from '../db/query.js';
+import { keyText, queryRows, readClock, selectText } from '../db/query.js';
 import type { Settings } from '../knowledge/rules.js';
+import { settingFlags } from '../knowledge/settings.js';
 import type { LimiterTable } from '../knowledge/types.js';
 import { connectionArgs, shellQuote } from './next-command.js';
 import { discoverRateLimitTables, THRESHOLD_SETTING, type LockoutTable, type WindowTable } from './rate-limits-discover.js';
@@ -85,7 +86,7 @@ export interface RateLimitsResult {
   /** Internal handles for --clear / --unlock. */
   writeTargets: {
     rateLimit?: { table: string; sqlTable: string; keyColumn: string; /** The key as text, as shown. */ keySql: string };
-    lockout?: { table: string; sqlTable: string; spec: LimiterTable; settings: Settings };
+    lockout?: { table: string; sqlTable: string; spec: LimiterTable; settings: Settings; /** Column -> declared type (inet keys read without /32). */ types: Record<string, string> };
   };
 }
 
@@ -97,7 +98,7 @@ export async function inspectRateLimits(db: OpenedDatabase, options: RateLimitsO
   const clock = await readClock(db, options.now);
   const found = discoverRateLimitTables(all, db, options, mapping);
   const args = connectionArgs(db);
-  const cmd = (rest: string) => `healfix rate-limits${rest}${args}${options.table ? ` --table ${shellQuote(options.table)}` : ''}${typeof options.columns === 'string' && options.columns ? ` --columns ${shellQuote(options.columns)}` : ''}`;
+  const cmd = (rest: string) => `healfix rate-limits${rest}${args}${options.table ? ` --table ${shellQuote(options.table)}` : ''}${typeof options.columns === 'string' && options.columns ? ` --columns ${shellQuote(options.columns)}` : ''}${settingFlags(options.settings)}`;
   const result: RateLimitsResult = {
     tables: [], inMemoryOnly: !found.window, findings: [], purgeTargets: [], writeTargets: {},
     stacks: found.stacks.map((s) => ({ id: s.stack.id, title: s.stack.title, evidence: s.evidence })),
@@ -127,7 +128,7 @@ async function readWindows(db: OpenedDatabase, w: WindowTable, clock: Awaited<Re
   });
   // inet keys read as 192.0.2.7, not 192.0.2.7/32.
   const keyType = w.table.columns.find((c) => c.name === w.key)?.type ?? '';
-  const keySql = db.kind === 'postgres' ? (keyType === 'inet' ? `host(${quoteIdent(w.key)})` : `${quoteIdent(w.key)}::text`) : quoteIdent(w.key);
+  const keySql = keyText(db, w.key, keyType);
   result.writeTargets.rateLimit = { table: w.table.display, sqlTable: w.table.sql, keyColumn: w.key, keySql };
   const rows = await queryRows<WindowRow & Record<string, unknown>>(db, [
     `select ${keySql} as k, ${quoteIdent(w.hits)} as h`,
@@ -153,9 +154,13 @@ export function lockoutSettings(spec: LimiterTable, options: Pick<RateLimitsOpti
 }
 
 /** The columns a lockout's rules read, each selected as text under its own name. */
-export function lockoutSelect(db: OpenedDatabase, spec: LimiterTable): string {
+export function lockoutSelect(db: OpenedDatabase, spec: LimiterTable, types: Record<string, string>): string {
   const columns = new Set<string>([...spec.keyColumns, ...(spec.counter ? [spec.counter] : []), ...(spec.ends.kind !== 'never' ? [spec.ends.column] : []), ...conditionColumns(spec.locked)]);
-  return [...columns].map((c) => (c === spec.counter ? quoteIdent(c) : selectText(db, c, c))).join(', ');
+  return [...columns].map((c) => {
+    if (c === spec.counter) return spec.counterPattern ? selectText(db, c, c) : quoteIdent(c);
+    if (spec.keyColumns.includes(c)) return `${keyText(db, c, types[c])} as ${quoteIdent(c)}`;
+    return selectText(db, c, c);
+  }).join(', ');
 }
 
 function conditionColumns(c: LimiterTable['locked']): string[] {
@@ -174,10 +179,13 @@ async function readLockout(db: OpenedDatabase, l: LockoutTable, clock: Awaited<R
     reason: l.reason,
     columns: Object.fromEntries(Object.entries({ identity: spec.keyColumns.join(','), attempts: spec.counter, locked: conditionColumns(spec.locked)[0] }).filter(([, v]) => v)) as Record<string, string>,
   });
-  result.writeTargets.lockout = { table: l.table.display, sqlTable: l.table.sql, spec, settings };
+  const types = Object.fromEntries(l.table.columns.map((c) => [c.name, c.type]));
+  result.writeTargets.lockout = { table: l.table.display, sqlTable: l.table.sql, spec, settings, types };
   // Only rows that can be locked or near it: a failure counted, or a lock column set.
-  const where = [spec.counter ? `${quoteIdent(spec.counter)} > 0` : '', ...conditionColumns(spec.locked).map((c) => `${quoteIdent(c)} is not null`)].filter(Boolean).join(' or ');
-  const rows = await queryRows(db, `select ${lockoutSelect(db, spec)} from ${l.table.sql}${where ? ` where ${where}` : ''} limit ${ROW_CAP}`);
+  // (A counter stored as text, or an end kept in companion rows, needs every row.)
+  const numericCounter = spec.counter && !spec.counterPattern && spec.ends.kind !== 'companion-row';
+  const where = numericCounter ? [`${quoteIdent(spec.counter!)} > 0`, ...conditionColumns(spec.locked).map((c) => `${quoteIdent(c)} is not null`)].join(' or ') : '';
+  const rows = await queryRows(db, `select ${lockoutSelect(db, spec, types)} from ${l.table.sql}${where ? ` where ${where}` : ''} limit ${ROW_CAP}`);
   const judged = judgeLockouts(spec, rows, clock, settings);
   result.lockout = {
     table: l.table.display,
@@ -186,7 +194,7 @@ async function readLockout(db: OpenedDatabase, l: LockoutTable, clock: Awaited<R
     atThreshold: judged.atThreshold,
     identityColumn: spec.keyColumns.join(' / '),
     ...(l.stack ? { stack: l.stack.id } : {}),
-    lockedStatus: spec.lockedStatus,
+    ...(spec.lockedStatus !== undefined ? { lockedStatus: spec.lockedStatus } : {}),
   };
   result.findings.push(...lockoutFindings(judged, spec.lockedStatus, cmd));
 }

@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/postgres.js';
+import { randomBytes } from 'node:crypto';
+import { isPooledSession, type Queryable } from '../db/postgres.js';
 import { pgFields, SQLSTATE } from '../db/pg-errors.js';
 import type { ScanSequencesOptions } from './sequences-types.js';
 
@@ -102,6 +103,8 @@ order by d.seq_schema collate "C", d.seq_name collate "C", d.table_schema collat
 export const FETCH_ROWS = 1000;
 
 export interface DiscoveryCursor {
+  /** The server-side cursor's name, unique per scan; undefined when the rows were read in one go (behind a pooler). */
+  readonly name?: string;
   /** Sequence-fed columns found (rows, before filters). */
   total: number;
   /** The next rows, up to fetchRows of them. */
@@ -119,9 +122,14 @@ export interface DiscoveryCursor {
  * of tables are created, and the misestimate crossed jit_above_cost and compiled for a second more.
  */
 export async function openDiscovery(client: Queryable, fetchRows: number): Promise<DiscoveryCursor> {
+  // Behind a transaction pooler a held cursor stays on whichever server session declared it, and a later
+  // FETCH may reach another session: there the rows are read in one go instead. The name is unique per
+  // scan, so a cursor another scan left on a pooled server session is never read as ours.
+  if (isPooledSession(client)) return inMemory((await client.query<CatalogRow>(ORDERED_DISCOVERY_SQL)).rows, fetchRows);
+  const cursor = `healfix_discovery_${randomBytes(6).toString('hex')}`;
   await client.query('begin');
   try {
-    await client.query(`declare healfix_discovery scroll cursor with hold for ${ORDERED_DISCOVERY_SQL}`);
+    await client.query(`declare ${cursor} scroll cursor with hold for ${ORDERED_DISCOVERY_SQL}`);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => {});
@@ -137,8 +145,8 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
   };
   let total: number;
   try {
-    total = (await client.query('move forward all in healfix_discovery')).rowCount ?? 0;
-    await client.query('move absolute 0 in healfix_discovery');
+    total = (await client.query(`move forward all in ${cursor}`)).rowCount ?? 0;
+    await client.query(`move absolute 0 in ${cursor}`);
   } catch (error) {
     if (pgFields(error).code !== SQLSTATE.invalidCursorName) throw error;
     await fallBack();
@@ -149,7 +157,7 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
   const next = async (): Promise<CatalogRow[]> => {
     if (!fallback) {
       try {
-        return (await client.query<CatalogRow>(`fetch forward ${fetchRows} from healfix_discovery`)).rows;
+        return (await client.query<CatalogRow>(`fetch forward ${fetchRows} from ${cursor}`)).rows;
       } catch (error) {
         if (pgFields(error).code !== SQLSTATE.invalidCursorName) throw error;
         await fallBack();
@@ -158,6 +166,7 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
     return fallback!.splice(0, fetchRows);
   };
   return {
+    name: cursor,
     total,
     get exhausted() {
       return exhausted;
@@ -171,7 +180,27 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
     close: async () => {
       if (!open || fallback) return;
       open = false;
-      await client.query('close healfix_discovery').catch(() => {});
+      await client.query(`close ${cursor}`).catch(() => {});
+    },
+  };
+}
+
+/** The same cursor contract over rows already read. */
+function inMemory(rows: CatalogRow[], fetchRows: number): DiscoveryCursor {
+  const total = rows.length;
+  let exhausted = false;
+  return {
+    total,
+    get exhausted() {
+      return exhausted;
+    },
+    fetch: async () => {
+      const batch = rows.splice(0, fetchRows);
+      if (batch.length < fetchRows) exhausted = true;
+      return batch;
+    },
+    close: async () => {
+      rows.length = 0;
     },
   };
 }

@@ -17,6 +17,8 @@ export interface PurgeTarget {
   sqlTable: string;
   keyColumn: string;
   expiresColumn: string;
+  /** Expiry = the column + this many ms (allauth: sent + 3 days); absent: the column is the end. */
+  expiresPlusMs?: number;
   /** Rows expired when the check ran. */
   expiredRows: number;
 }

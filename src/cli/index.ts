@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
+import { maskSecrets } from '../secrets.js';
 import { registerCommands } from './commands/index.js';
 
 function version(): string {
@@ -16,8 +17,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(maskSecrets(s)),
+      writeErr: (s) => process.stderr.write(maskSecrets(s)),
     });
   registerCommands(program);
   for (const command of program.commands) command.exitOverride();

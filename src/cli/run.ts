@@ -17,9 +17,19 @@ export function commandAction<O extends { json?: boolean }>(
     try {
       process.exitCode = await work(options, ...positionals);
     } catch (error) {
-      process.exitCode = await reportError(name, error, Boolean(options?.json));
+      process.exitCode = await reportError(name, await asKnownError(error), Boolean(options?.json));
     }
   };
+}
+
+/**
+ * A session killed under a command (pg_terminate_backend, a server restart, a dropped network) is a
+ * connection fault wherever it surfaces, not a bug: one line, exit 2, whichever check was reading.
+ */
+async function asKnownError(error: unknown): Promise<unknown> {
+  if (isHealfixError(error) || !error || typeof error !== 'object') return error;
+  const { isLostConnection, lostConnectionError } = await import('../db/pg-errors.js');
+  return isLostConnection(error) ? lostConnectionError('the database', error) : error;
 }
 
 /** What an error document says: the known failure's line and hint, or "internal error: …" for a bug. */

@@ -1,4 +1,4 @@
-import { ConnectionError, HealfixError } from '../errors.js';
+import { ConnectionError, HealfixError, isHealfixError } from '../errors.js';
 
 /** The fields node-postgres puts on a server error (a DatabaseError). */
 export interface PgErrorFields {
@@ -54,6 +54,7 @@ const NETWORK_REASONS: Record<string, string> = {
 
 /** Turns whatever pg threw while connecting into one line naming the place and the reason. */
 export function connectionErrorFor(place: string, error: unknown): HealfixError {
+  if (isHealfixError(error)) return error;
   const e = (error ?? {}) as { code?: string; message?: string };
   const message = String(e.message ?? error);
   let reason: string;
@@ -81,6 +82,13 @@ export function connectionErrorFor(place: string, error: unknown): HealfixError 
     reason = message.split('\n')[0] ?? 'unknown error';
   }
   return new ConnectionError(`cannot connect to ${place}: ${reason}`, { hint, cause: error });
+}
+
+/** The server asked for a password (SCRAM, md5, cleartext) and healfix was given none. */
+export function noPasswordError(place: string): HealfixError {
+  return new ConnectionError(`cannot connect to ${place}: the server asks for a password and none was given`, {
+    hint: 'Give one in the URL (postgres://user:password@host/db), in PGPASSWORD, in ~/.pgpass (or PGPASSFILE), in a PGSERVICE entry, or as DB_PASSWORD in .env.',
+  });
 }
 
 /**

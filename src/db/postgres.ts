@@ -2,8 +2,11 @@ import pg from 'pg';
 import type { PostgresTarget } from './target.js';
 import { placeOf } from './target.js';
 import { DEFAULT_SESSION, type SessionOptions } from './session.js';
-import { connectionErrorFor, isLostConnection, lostConnectionError } from './pg-errors.js';
+import { connectionErrorFor, isLostConnection, lostConnectionError, noPasswordError } from './pg-errors.js';
+import { parse as parsePgUrl } from 'pg-connection-string';
 import { isHealfixError } from '../errors.js';
+import { registerSecret } from '../secrets.js';
+import { limitEachTransaction, sessionLimits, type SessionLimits } from './per-transaction.js';
 import { passwordFromPgpass } from './pgpass.js';
 
 // int8 and numeric as strings by default: sequence values reach 9.2e18, beyond a JS number.
@@ -16,6 +19,8 @@ export interface PostgresDatabase {
   pool: pg.Pool;
   /** Server facts read once at open. */
   serverVersionNum: number;
+  /** Behind a transaction pooler: limits set per transaction, and a backend pid names no session of ours for long. */
+  pooled?: boolean;
   close(): Promise<void>;
 }
 
@@ -27,49 +32,118 @@ export interface OpenPostgresOptions extends Partial<SessionOptions> {
 /** Opens a pool and proves it works with one round trip; connection failures become ConnectionError. */
 export async function openPostgres(target: PostgresTarget, options: OpenPostgresOptions = {}): Promise<PostgresDatabase> {
   const session = { ...DEFAULT_SESSION, ...stripUndefined(options) };
-  const password = target.password ?? (await passwordFromPgpass(target));
-  const config: pg.PoolConfig = {
-    ...(target.connectionString ? { connectionString: target.connectionString } : {}),
-    host: target.host,
-    port: target.port,
-    database: target.database,
-    user: target.user,
-    ...(password !== undefined ? { password } : {}),
-    ...(target.ssl !== undefined ? { ssl: target.ssl } : {}),
+  const limits = sessionLimits(session);
+  const base: pg.PoolConfig = {
+    ...connectionFields(target),
+    password: passwordSource(target),
     application_name: 'healfix',
-    statement_timeout: session.statementTimeoutMs,
-    lock_timeout: session.lockTimeoutMs,
-    // A healfix transaction must never sit idle holding locks if the process stalls.
-    idle_in_transaction_session_timeout: Math.max(session.statementTimeoutMs, 60_000),
     connectionTimeoutMillis: session.connectTimeoutMs,
     max: options.maxConnections ?? 2,
     idleTimeoutMillis: 5_000,
   };
-  if (target.connectionString) {
-    // pg lets explicit fields override the URL; keep only what the URL does not say.
-    delete config.host;
-    delete config.port;
-    delete config.database;
-    delete config.user;
-    if (target.password !== undefined) delete config.password;
+  // Direct to PostgreSQL the limits ride on the startup packet, once per connection. A transaction-mode
+  // pooler (PgBouncer) either refuses those parameters or drops them, and hands each transaction to any
+  // server session: there every transaction sets them itself (SET LOCAL), which the pooler keeps.
+  let opened = await tryOpen({ ...base, ...limits }, undefined);
+  if ('error' in opened && /unsupported startup parameter/i.test(String((opened.error as Error | undefined)?.message))) {
+    opened = await tryOpen(base, limits);
   }
-  const pool = new pg.Pool(config);
-  // An idle client dying (server restart) must not crash the process; the next query reports it.
-  pool.on('error', () => {});
-  let serverVersionNum: number;
-  try {
-    const { rows } = await pool.query<{ v: string }>("select current_setting('server_version_num') as v");
-    serverVersionNum = Number(rows[0]?.v);
-  } catch (error) {
-    await pool.end().catch(() => {});
-    throw connectionErrorFor(placeOf(target), error);
+  if ('error' in opened) throw connectionErrorFor(placeOf(target), opened.error);
+  if (!opened.perTransaction && !limitsHold(opened.facts, limits)) {
+    // Accepted but not applied (a pooler with ignore_startup_parameters): set them per transaction.
+    await opened.pool.end().catch(() => {});
+    opened = await tryOpen(base, limits);
+    if ('error' in opened) throw connectionErrorFor(placeOf(target), opened.error);
   }
+  const { pool, facts } = opened;
   return {
     target,
     pool,
-    serverVersionNum,
+    serverVersionNum: Number(facts.v),
+    pooled: opened.perTransaction,
     close: () => pool.end(),
   };
+}
+
+interface OpenFacts {
+  v: string;
+  /** statement_timeout and lock_timeout in milliseconds, as the session that answered has them. */
+  st: string;
+  lt: string;
+}
+
+type Opened = { pool: pg.Pool; facts: OpenFacts; perTransaction: boolean } | { error: unknown };
+
+async function tryOpen(config: pg.PoolConfig, perTransaction: SessionLimits | undefined): Promise<Opened> {
+  const pool = new pg.Pool(config);
+  // An idle client dying (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  if (perTransaction) pool.on('connect', (client) => limitEachTransaction(client, perTransaction));
+  try {
+    const { rows } = await pool.query<OpenFacts>(
+      `select current_setting('server_version_num') as v,
+              (select setting from pg_settings where name = 'statement_timeout') as st,
+              (select setting from pg_settings where name = 'lock_timeout') as lt`,
+    );
+    return { pool, facts: rows[0]!, perTransaction: Boolean(perTransaction) };
+  } catch (error) {
+    await pool.end().catch(() => {});
+    return { error };
+  }
+}
+
+function limitsHold(facts: OpenFacts, limits: SessionLimits): boolean {
+  return Number(facts.st) === limits.statement_timeout && Number(facts.lt) === limits.lock_timeout;
+}
+
+/** The connection fields pg gets: parsed from the URL here, so no password ever travels in a string. */
+function connectionFields(target: PostgresTarget): pg.PoolConfig {
+  if (!target.connectionString) {
+    return { host: target.host, port: target.port, database: target.database, user: target.user, ...(target.ssl !== undefined ? { ssl: target.ssl } : {}) };
+  }
+  const parsed = parsePgUrl(target.connectionString) as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === 'password' || value === '' || value === undefined || value === null) continue;
+    fields[key] = value;
+  }
+  if (fields.port !== undefined) fields.port = Number(fields.port);
+  return fields as pg.PoolConfig;
+}
+
+/**
+ * The password, asked for only when the server asks: the target's own, else ~/.pgpass (read here, so pg's
+ * deprecated lookup and its warning never run), else one clear error instead of pg's SCRAM TypeError,
+ * which it raised where nothing caught it and the connection hung.
+ */
+function passwordSource(target: PostgresTarget): () => Promise<string> {
+  // pg calls this as a method of the connecting client; on failure pg leaves that socket open (the server
+  // waits for our answer), which alone kept the process alive: close it.
+  return async function (this: unknown) {
+    try {
+      return await lookUpPassword(target);
+    } catch (error) {
+      const stream = (this as { connection?: { stream?: { destroy(): void } } } | undefined)?.connection?.stream;
+      setImmediate(() => stream?.destroy());
+      throw error;
+    }
+  };
+}
+
+async function lookUpPassword(target: PostgresTarget): Promise<string> {
+  if (target.password !== undefined) return target.password;
+  // As libpq: PGPASSWORD applies to a URL or .env target that names no password.
+  const fromEnv = process.env.PGPASSWORD || undefined;
+  if (fromEnv !== undefined) {
+    registerSecret(fromEnv);
+    return fromEnv;
+  }
+  const fromFile = await passwordFromPgpass(target);
+  if (fromFile !== undefined) {
+    registerSecret(fromFile);
+    return fromFile;
+  }
+  throw noPasswordError(placeOf(target));
 }
 
 /** Runs fn with one pooled client and always releases it. */
@@ -99,8 +173,10 @@ export async function withClient<T>(db: PostgresDatabase, fn: (client: pg.PoolCl
  * be busy). Any role may cancel its own backends. Best effort: a failure here changes nothing.
  */
 export async function cancelBackends(db: PostgresDatabase, pids: readonly number[]): Promise<void> {
-  if (!pids.length) return;
-  const client = new pg.Client({ ...db.pool.options, application_name: 'healfix' } as pg.ClientConfig);
+  // Behind a transaction pooler that pid may be serving another client's transaction by now.
+  if (!pids.length || db.pooled) return;
+  // pg-pool keeps the password non-enumerable: a spread of its options would drop it.
+  const client = new pg.Client({ ...db.pool.options, password: db.pool.options.password, application_name: 'healfix' } as pg.ClientConfig);
   client.on('error', () => {});
   try {
     await client.connect();
@@ -138,3 +214,4 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 export { qualified, quoteIdent, quoteLiteral } from './quote.js';
+export { isPooledSession } from './per-transaction.js';

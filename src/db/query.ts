@@ -29,6 +29,12 @@ export function selectText(db: OpenedDatabase, column: string, alias: string): s
   return db.kind === 'postgres' ? `${quoteIdent(column)}::text as ${quoteIdent(alias)}` : `${quoteIdent(column)} as ${quoteIdent(alias)}`;
 }
 
+/** A key column as the text users type: inet without its /32, everything else cast to text on PostgreSQL. */
+export function keyText(db: OpenedDatabase, column: string, type = ''): string {
+  if (db.kind !== 'postgres') return quoteIdent(column);
+  return type === 'inet' ? `host(${quoteIdent(column)})` : `${quoteIdent(column)}::text`;
+}
+
 /** The database's clock; `now` (tests) shifts both readings by the same amount. */
 export async function readClock(db: OpenedDatabase, now?: Date): Promise<DbClock> {
   let nowMs: number;

@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { ConfigError } from '../errors.js';
-import { maskUrl } from '../secrets.js';
+import { maskUrl, registerSecret, splitUserinfo } from '../secrets.js';
+import { readService } from './pg-service.js';
 import { findAppConfig, type AppConfigFound } from './app-config/index.js';
 
 /** Where the connection settings came from, said in human output so nobody guesses. */
-export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | '.env' | 'embedded' | AppConfigFound['source'];
+export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | 'PGSERVICE' | '.env' | 'embedded' | AppConfigFound['source'];
 
 export interface PostgresTarget {
   kind: 'postgres';
@@ -50,6 +51,7 @@ export const NO_TARGET_HINT = [
   '  --database-url postgres://user@host:5432/dbname   (or -d; sqlite:path/to/app.db for SQLite)',
   '  DATABASE_URL=postgres://...                        (environment)',
   '  PGHOST / PGPORT / PGDATABASE / PGUSER              (libpq variables; passwords from ~/.pgpass)',
+  '  PGSERVICE=name                                     (a section of ~/.pg_service.conf or PGSERVICEFILE)',
   '  a .env file here with DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (or --env-file PATH)',
 ].join('\n');
 
@@ -98,18 +100,24 @@ export function fromUrl(raw: string, source: TargetSource, cwd = process.cwd()):
       hint: 'healfix speaks PostgreSQL (postgres://) and SQLite (sqlite:path).',
     });
   }
+  const normal = normalizeUserinfo(url);
   let parsed: ReturnType<typeof parsePgUrl>;
   try {
-    parsed = parsePgUrl(withLibpqSslModes(url));
+    parsed = parsePgUrl(withLibpqSslModes(normal.url));
   } catch {
-    throw new ConfigError(`cannot parse database URL "${maskUrl(url)}"`);
+    throw new ConfigError(`cannot parse database URL "${maskUrl(normal.url)}"`, {
+      hint: 'Percent-encode special characters in the user name and password (e.g. # as %23), or give the password in PGPASSWORD or ~/.pgpass.',
+    });
   }
+  checkSslMode(/[?&]sslmode=([^&#]*)/i.exec(normal.url)?.[1], 'sslmode in the database URL');
   const host = parsed.host ?? 'localhost';
   const port = parsed.port ? Number(parsed.port) : 5432;
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new ConfigError(`invalid port in database URL "${maskUrl(url)}"`);
+    throw new ConfigError(`invalid port in database URL "${maskUrl(normal.url)}"`);
   }
   const database = parsed.database ?? parsed.user ?? 'postgres';
+  const password = normal.password ?? (parsed.password || undefined);
+  registerSecret(password);
   return {
     kind: 'postgres',
     source,
@@ -117,29 +125,76 @@ export function fromUrl(raw: string, source: TargetSource, cwd = process.cwd()):
     port,
     database,
     user: parsed.user ?? undefined,
-    password: parsed.password ?? undefined,
-    connectionString: withLibpqSslModes(url),
-    display: maskUrl(url),
+    password,
+    connectionString: withLibpqSslModes(normal.url),
+    display: maskUrl(normal.url),
   };
 }
 
+/**
+ * Rewrites the userinfo the way the user means it: it ends at the LAST `@` before the host, and the
+ * password is everything after the first `:`. Unencoded `@ : # ? /` in a password are percent-encoded
+ * so every parser downstream reads the same password; already-encoded ones are kept as they are.
+ */
+function normalizeUserinfo(url: string): { url: string; password?: string } {
+  const split = splitUserinfo(url);
+  if (!split) return { url };
+  // Register the spelling as written too: an error from a parser may echo it before decoding.
+  registerSecret(split.password);
+  const user = encodeURIComponent(decodeLenient(split.user));
+  if (split.password === undefined) return { url: `${split.scheme}${user}@${split.rest}` };
+  const password = decodeLenient(split.password);
+  registerSecret(password);
+  return { url: `${split.scheme}${user}:${encodeURIComponent(password)}@${split.rest}`, password };
+}
+
+/** libpq percent-decodes the userinfo; a lone `%` that is not an escape is taken literally. */
+function decodeLenient(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(/%([0-9a-f]{2})/gi, (m) => {
+      try {
+        return decodeURIComponent(m);
+      } catch {
+        return m;
+      }
+    });
+  }
+}
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** An sslmode libpq would reject is a configuration error, not a silent default. */
+function checkSslMode(mode: string | undefined, where: string): void {
+  if (mode === undefined || SSL_MODES.includes(mode)) return;
+  throw new ConfigError(`${where} is "${mode}", which is not an sslmode`, { hint: `Use one of: ${SSL_MODES.join(', ')}.` });
+}
+
 function fromPgEnv(env: NodeJS.ProcessEnv): PostgresTarget {
-  const host = env.PGHOST || 'localhost';
-  const port = Number(env.PGPORT || 5432);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError(`PGPORT is not a port: "${env.PGPORT}"`);
-  const user = env.PGUSER || env.USER;
-  const database = env.PGDATABASE || user || 'postgres';
-  const sslmode = env.PGSSLMODE;
+  // libpq's order: a PG* variable wins over the service file's value.
+  const service = env.PGSERVICE ? readService(env.PGSERVICE, env) : {};
+  const pick = (variable: string, key: string) => env[variable] || service[key] || undefined;
+  const host = pick('PGHOST', 'host') ?? 'localhost';
+  const rawPort = pick('PGPORT', 'port');
+  const port = Number(rawPort ?? 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError(`PGPORT is not a port: "${rawPort}"`);
+  const user = pick('PGUSER', 'user') ?? env.USER;
+  const database = pick('PGDATABASE', 'dbname') ?? user ?? 'postgres';
+  const sslmode = pick('PGSSLMODE', 'sslmode');
+  checkSslMode(sslmode, env.PGSSLMODE ? 'PGSSLMODE' : `sslmode in service "${env.PGSERVICE}"`);
+  const password = pick('PGPASSWORD', 'password');
+  registerSecret(password);
   return {
     kind: 'postgres',
-    source: 'PG* environment',
+    source: env.PGSERVICE ? 'PGSERVICE' : 'PG* environment',
     host,
     port,
     database,
     user,
-    password: env.PGPASSWORD || undefined,
+    password,
     ssl: sslFromMode(sslmode),
-    display: describePg({ host, port, database, user, password: env.PGPASSWORD }),
+    display: describePg({ host, port, database, user, password }),
   };
 }
 
@@ -157,6 +212,7 @@ function fromEnvFile(file: string, cwd: string): DatabaseTarget {
       throw new ConfigError(`DB_PORT in ${file} is not a port: "${values.DB_PORT}"`);
     }
     const database = values.DB_NAME || 'postgres';
+    registerSecret(values.DB_PASSWORD);
     return {
       kind: 'postgres',
       source: '.env',

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../embedded/postgres.js';
-import { createHealingSpaceSchema } from '../sandbox/healing-space-schema.js';
-import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import { createHealingSpaceSchema } from './sandbox/healing-space.js';
+import { startSandbox, type Sandbox } from './sandbox/server.js';
 import { maskUrl } from '../secrets.js';
 
 /** One step of the story: the command a user would type, and what it should show. */

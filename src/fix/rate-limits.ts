@@ -4,7 +4,7 @@ import { quoteIdent } from '../db/postgres.js';
 import { lockoutSelect, type RateLimitsResult } from '../checks/rate-limits.js';
 import { judgeLockouts } from '../checks/rate-limits-rules.js';
 import type { LimiterTable } from '../knowledge/types.js';
-import { queryRows, readClock } from '../db/query.js';
+import { keyText, queryRows, readClock } from '../db/query.js';
 import { UsageError } from '../errors.js';
 import { inWriteTransaction, purgeExpiredRows, purgePlan, type WritePlan } from './write-plan.js';
 
@@ -12,7 +12,6 @@ export interface RateLimitWrite extends WritePlan {
   action: 'clear' | 'unlock' | 'purge-expired';
 }
 
-const keyExpr = (db: OpenedDatabase, column: string) => (db.kind === 'postgres' ? `${quoteIdent(column)}::text` : quoteIdent(column));
 
 /** Rows holding one key now (for --clear's plan and its re-read). */
 export async function countKeyRows(db: OpenedDatabase, result: RateLimitsResult, key: string): Promise<number> {
@@ -48,23 +47,34 @@ export interface AccountLockState {
   atThreshold: number;
 }
 
-function accountWhere(db: OpenedDatabase, spec: LimiterTable): string {
-  const parts = spec.keyColumns.map((c) => `lower(${keyExpr(db, c)}) = lower(?)`);
+/** Rows of one account: any key column equal to it, and its companion row (`<key>:timer`) when there is one. */
+function accountWhere(db: OpenedDatabase, spec: LimiterTable, types: Record<string, string>): string {
+  const parts = spec.keyColumns.map((c) => `lower(${keyText(db, c, types[c])}) = lower(?)`);
+  if (spec.ends.kind === 'companion-row') parts.push(`${keyText(db, spec.keyColumns[0]!, types[spec.keyColumns[0]!])} = ?`);
   return parts.length === 1 ? parts[0]! : `(${parts.join(' or ')})`;
+}
+
+function accountParams(spec: LimiterTable, account: string): string[] {
+  const params = spec.keyColumns.map(() => account);
+  if (spec.ends.kind === 'companion-row') params.push(`${account}${spec.ends.keySuffix}`);
+  return params;
 }
 
 export async function readAccountLock(db: OpenedDatabase, result: RateLimitsResult, account: string, now?: Date): Promise<AccountLockState> {
   const target = requireLockout(result);
-  const params = target.spec.keyColumns.map(() => account);
-  const rows = await queryRows(db, `select ${lockoutSelect(db, target.spec)} from ${target.sqlTable} where ${accountWhere(db, target.spec)}`, params);
+  const params = accountParams(target.spec, account);
+  const rows = await queryRows(db, `select ${lockoutSelect(db, target.spec, target.types)} from ${target.sqlTable} where ${accountWhere(db, target.spec, target.types)}`, params);
   const judged = judgeLockouts(target.spec, rows, await readClock(db, now), target.settings);
   return { rows: rows.length, locked: judged.locked.length, atThreshold: judged.atThreshold.length };
 }
 
 function requireLockout(result: RateLimitsResult): NonNullable<RateLimitsResult['writeTargets']['lockout']> {
   const target = result.writeTargets.lockout;
-  if (!target) throw new UsageError('--unlock: no table with account lockout columns (login_attempts, locked_until, ...) found');
-  return target;
+  if (target) return target;
+  // Found but not readable: say so (with the grant), not "no such table".
+  const denied = result.findings.find((f) => f.data?.reason === 'permission');
+  if (denied) throw new UsageError(`--unlock: ${denied.title}`, { hint: denied.hint });
+  throw new UsageError('--unlock: no table with account lockout columns (login_attempts, locked_until, ...) found');
 }
 
 /**
@@ -77,12 +87,13 @@ export async function planUnlock(db: OpenedDatabase, result: RateLimitsResult, a
   const { spec } = target;
   const state = await readAccountLock(db, result, account);
   if (state.rows === 0) throw new UsageError(`--unlock: no account "${account}" in ${target.table} (matched on ${spec.keyColumns.join(' or ')})`);
-  const where = accountWhere(db, spec);
-  const params = spec.keyColumns.map(() => account);
+  const where = accountWhere(db, spec, target.types);
+  const params = accountParams(spec, account);
   const sql = spec.unlock.kind === 'delete'
     ? `delete from ${target.sqlTable} where ${where}`
     : `update ${target.sqlTable} set ${Object.entries(spec.unlock.set).map(([c, v]) => `${quoteIdent(c)} = ${v === null ? 'null' : v}`).join(', ')} where ${where}`;
-  const shown = sql.replace(/\?/g, `'${account.replace(/'/g, "''")}'`);
+  let i = 0;
+  const shown = sql.replace(/\?/g, () => `'${params[i++]!.replace(/'/g, "''")}'`);
   const needed = state.locked + state.atThreshold > 0;
   return {
     action: 'unlock',

@@ -6,7 +6,9 @@
  */
 import type { OpenedDatabase } from '../db/open.js';
 import { quoteIdent, withTransaction } from '../db/postgres.js';
-import { msFromNow, parseDbTime } from '../checks/db-time.js';
+import { isSqliteReadOnly, readOnlySqlite } from '../db/writable.js';
+export { assertWritable } from '../db/writable.js';
+import { humanDuration, msFromNow, parseDbTime } from '../checks/db-time.js';
 import { numbered, readClock, selectText } from '../db/query.js';
 import type { PurgeTarget } from '../checks/state-tables.js';
 
@@ -19,7 +21,11 @@ export interface WriteSession {
 export async function inWriteTransaction<T>(db: OpenedDatabase, fn: (session: WriteSession) => Promise<T>): Promise<T> {
   if (db.kind === 'sqlite') {
     const sqlite = db.sqlite;
-    sqlite.exec('begin immediate');
+    try {
+      sqlite.exec('begin immediate');
+    } catch (error) {
+      throw isSqliteReadOnly(error) ? readOnlySqlite(db.target.path, (error as Error).message) : error;
+    }
     try {
       const result = await fn({
         run: async (sql, params = []) => sqlite.prepare(sql).run(...params).changes,
@@ -29,7 +35,7 @@ export async function inWriteTransaction<T>(db: OpenedDatabase, fn: (session: Wr
       return result;
     } catch (error) {
       if (sqlite.inTransaction) sqlite.exec('rollback');
-      throw error;
+      throw isSqliteReadOnly(error) ? readOnlySqlite(db.target.path, (error as Error).message) : error;
     }
   }
   return withTransaction(db.pg, (client) =>
@@ -61,7 +67,7 @@ export function purgePlan(targets: PurgeTarget[]): PurgeStep[] {
     .filter((t) => t.expiredRows > 0)
     .map((t) => ({
       table: t.table,
-      sql: `delete from ${t.sqlTable} where ${quoteIdent(t.keyColumn)} in (<${t.expiredRows} keys whose ${t.expiresColumn} is before now>)`,
+      sql: `delete from ${t.sqlTable} where ${quoteIdent(t.keyColumn)} in (<${t.expiredRows} keys whose ${t.expiresColumn}${t.expiresPlusMs ? ` + ${humanDuration(t.expiresPlusMs)}` : ''} is before now>)`,
       rows: t.expiredRows,
     }));
 }
@@ -81,7 +87,7 @@ export async function purgeExpiredRows(db: OpenedDatabase, targets: PurgeTarget[
       );
       const keys = rows.filter((r) => {
         const x = parseDbTime(r.x);
-        return x !== undefined && msFromNow(clock, x) <= 0;
+        return x !== undefined && msFromNow(clock, x) + (target.expiresPlusMs ?? 0) <= 0;
       }).map((r) => r.k);
       let deleted = 0;
       for (let i = 0; i < keys.length; i += 500) {

@@ -8,7 +8,7 @@ import { inspectTempRegistrations } from '../checks/temp-registrations.js';
 import type { Finding } from '../checks/types.js';
 import type { OpenedDatabase } from '../db/open.js';
 import { HealfixError, UsageError } from '../errors.js';
-import { scrub } from '../secrets.js';
+import { scrub, SecretSet } from '../secrets.js';
 import { HttpClient, NetworkError, type HttpResponse } from './client.js';
 import { countRows, deleteRows, queryRows } from './database.js';
 import { diagnoseAnswer, isHtml, parseJson, serverMessage, type Diagnosis } from './diagnose.js';
@@ -309,7 +309,7 @@ export async function runRegisterTest(options: RegisterTestOptions, hooks: Regis
     vars[k] = v;
     if (!known.has(k)) extraBody[k] = v;
   }
-  const secrets = new Set<string>([vars.password!, vars.pin!]);
+  const secrets = new SecretSet([vars.password!, vars.pin!]);
   for (const [k, v] of Object.entries(vars)) if (/pass|pin|token|secret|otp/i.test(k)) secrets.add(v);
 
   const getOtp = async (v: Record<string, string>): Promise<string> => {

@@ -54,7 +54,7 @@ export const djangoAllauth: StackKnowledge = {
         expires: {
           kind: 'start-plus',
           column: 'sent',
-          interval: { setting: 'ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS', defaultMs: 3 * DAY, where: 'settings.py' },
+          interval: { setting: 'ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS', defaultMs: 3 * DAY, where: 'settings.py', unitMs: DAY },
         },
         secret: { column: 'key', hashed: false },
         rowsAreAccounts: false,

@@ -19,7 +19,7 @@ export const djangoAxes: StackKnowledge = {
         counter: 'failures_since_start',
         limit: { setting: 'AXES_FAILURE_LIMIT', default: 3, where: 'settings.py' },
         lockedAt: 'at-or-above',
-        ends: { kind: 'start-plus', column: 'attempt_time', interval: { setting: 'AXES_COOLOFF_TIME', defaultMs: null, where: 'settings.py' } },
+        ends: { kind: 'start-plus', column: 'attempt_time', interval: { setting: 'AXES_COOLOFF_TIME', defaultMs: null, where: 'settings.py', unitMs: 3_600_000 } },
         unlock: { kind: 'delete' },
         lockedStatus: 403,
         meaning: 'failed logins per username / IP (by AXES_LOCKOUT_PARAMETERS); locked at AXES_FAILURE_LIMIT failures (default 3) until AXES_COOLOFF_TIME after the last one (default: until reset)',

@@ -52,7 +52,7 @@ export const healingSpace: StackKnowledge = {
     },
     {
       id: 'register-limiter',
-      match: /Too many requests\.?\s*Please wait \d+ seconds?|\bRATE_LIMITED\b/i,
+      match: /Too many requests\.?\s*Please wait \d+ seconds?/i,
       refines: 'rate-limited',
       httpStatus: 429,
       title: '429 Too many requests{wait} — the register limiter, not a bug',

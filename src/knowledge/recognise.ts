@@ -45,9 +45,10 @@ function boundColumns(b: TimeBound): string[] {
 
 export function pendingColumns(spec: PendingTable): string[] {
   return [
-    spec.key,
+    ...(spec.key ? [spec.key] : []),
     ...(typeof spec.email === 'string' ? [spec.email] : spec.email ? [spec.email.localColumn] : []),
     ...(spec.identifier ? [spec.identifier] : []),
+    ...(spec.type ? [spec.type] : []),
     ...(spec.created ? [spec.created] : []),
     ...conditionColumns(spec.pending),
     ...conditionColumns(spec.used),

@@ -8,6 +8,42 @@ import type { DurationSetting, LimiterTable, NumberSetting, PendingTable, RowCon
 
 export type Row = Record<string, unknown>;
 
+/** Where attachCompanionRows() puts the value of a row's companion (`<key>:timer`). */
+export const COMPANION = '__companion';
+
+/**
+ * For limiters whose end lives in a companion row (`<key>:timer`): removes the companion rows and
+ * hands each value to its base row under COMPANION. A base row without a companion is not a limiter
+ * key (Laravel resets such attempts), so it is dropped. Rows of other tables pass through unchanged.
+ */
+export function attachCompanionRows(table: LimiterTable, rows: Row[]): Row[] {
+  const bound = table.ends;
+  if (bound.kind !== 'companion-row') return rows;
+  const keyColumn = table.keyColumns[0]!;
+  const ends = new Map<string, unknown>();
+  const base: Row[] = [];
+  for (const row of rows) {
+    const key = String(row[keyColumn] ?? '');
+    if (!key.endsWith(bound.keySuffix)) base.push(row);
+    else {
+      const raw = row[bound.column];
+      const value = bound.pattern ? bound.pattern.exec(String(raw ?? ''))?.[1] : raw;
+      ends.set(key.slice(0, -bound.keySuffix.length), value ?? null);
+    }
+  }
+  return base.filter((row) => ends.has(String(row[keyColumn] ?? ''))).map((row) => ({ ...row, [COMPANION]: ends.get(String(row[keyColumn] ?? '')) }));
+}
+
+/** The counter as a number: a bare number, or group 1 of the stack's pattern (PHP's `i:5;`). */
+export function counterValue(table: LimiterTable, row: Row): number | undefined {
+  if (table.counter === undefined) return undefined;
+  const raw = row[table.counter];
+  if (raw === null || raw === undefined) return undefined;
+  if (!table.counterPattern) return Number(raw);
+  const m = table.counterPattern.exec(String(raw));
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Values the app configured, by setting name (durations in ms); absent = the framework's default. */
 export type Settings = Record<string, number | null>;
 
@@ -37,6 +73,10 @@ export function numberSetting(setting: NumberSetting, settings: Settings = {}): 
  */
 export function msUntil(bound: TimeBound, row: Row, clock: DbClock, settings: Settings = {}): number | null | undefined {
   if (bound.kind === 'never') return undefined;
+  if (bound.kind === 'companion-row') {
+    const end = parseDbTime(row[COMPANION]);
+    return end ? msFromNow(clock, end) : null;
+  }
   const time = parseDbTime(row[bound.column]);
   if (bound.kind === 'column') return time ? msFromNow(clock, time) : null;
   const interval = durationMs(bound.interval, settings);
@@ -47,6 +87,7 @@ export function msUntil(bound: TimeBound, row: Row, clock: DbClock, settings: Se
 /** The bound's end as a stored time (naive stays naive), for display; undefined when never or unknown. */
 export function endTime(bound: TimeBound, row: Row, settings: Settings = {}): DbTime | undefined {
   if (bound.kind === 'never') return undefined;
+  if (bound.kind === 'companion-row') return parseDbTime(row[COMPANION]);
   const time = parseDbTime(row[bound.column]);
   if (!time || bound.kind === 'column') return time;
   const interval = durationMs(bound.interval, settings);
@@ -91,7 +132,7 @@ export function overLimit(table: LimiterTable, count: number, limit: number): bo
 
 export function judgeLimiterRow(table: LimiterTable, row: Row, clock: DbClock, settings: Settings = {}): LockVerdict {
   const key = table.keyColumns.map((c) => row[c]).filter((v) => v !== null && v !== undefined && v !== '').map(String).join(' / ');
-  const count = table.counter !== undefined && row[table.counter] !== null && row[table.counter] !== undefined ? Number(row[table.counter]) : undefined;
+  const count = counterValue(table, row);
   const limit = limitOf(table, settings);
   const endsInMs = msUntil(table.ends, row, clock, settings);
   const lapsed = typeof endsInMs === 'number' && endsInMs <= 0;

@@ -23,6 +23,8 @@ export interface DurationSetting {
   defaultMs: number | null;
   /** Where the setting lives, for the hint ("settings.py", "config/initializers/devise.rb"). */
   where: string;
+  /** What a bare number means in the app's own configuration (allauth: days; axes: hours); absent: give a unit. */
+  unitMs?: number;
 }
 
 /** A number the app reads from its settings (AXES_FAILURE_LIMIT = 3). */
@@ -39,6 +41,11 @@ export interface NumberSetting {
 export type TimeBound =
   | { kind: 'column'; column: string }
   | { kind: 'start-plus'; column: string; interval: DurationSetting }
+  /**
+   * The end is kept in a companion row of the same table, under this row's key + `keySuffix`, in
+   * `column` (Laravel's cache limiter: `<key>:timer` holds the epoch second the key frees up).
+   */
+  | { kind: 'companion-row'; keySuffix: string; column: string; /** Group 1 is the value (PHP's `i:1732800000;`). */ pattern?: RegExp }
   | { kind: 'never' };
 
 /** A table that must exist, with the columns that make it this stack's (not a lookalike). */
@@ -80,12 +87,18 @@ export interface PendingTable {
   /** 'signup' rows wait for a verification; 'code' rows are one-time codes (OTP, link tokens). */
   role: 'signup' | 'code';
   table: string;
-  /** The row's key (never a secret; when the only key is a token, say so in `secret`). */
-  key: string;
+  /**
+   * The column that identifies one row (never a secret). Absent when no single column does (Auth.js'
+   * verification_token has the key (identifier, token)): the row's physical id (ctid / rowid) is used,
+   * so a purge never deletes a live row that shares an identifier with an expired one.
+   */
+  key?: string;
   /** The column holding the email, or how to reach it through another table. */
   email?: string | { via: string; localColumn: string; foreignColumn: string; emailColumn: string };
   /** For codes: which column says whom the code belongs to (a temp id, an email, a user id). */
   identifier?: string;
+  /** For codes: which column says what the code is for ('signup', 'login'). */
+  type?: string;
   created?: string;
   pending?: RowCondition;
   used?: RowCondition;
@@ -118,6 +131,8 @@ export interface LimiterTable {
   keyColumns: string[];
   /** The failure / hit counter. */
   counter?: string;
+  /** How to read the counter when it is not a bare number: group 1 is the count (Laravel: PHP-serialized `i:5;`). */
+  counterPattern?: RegExp;
   limit?: NumberSetting;
   /** 'at-or-above': locked when counter >= limit (axes, Devise); 'above': counter > limit. */
   lockedAt: 'at-or-above' | 'above';
@@ -127,8 +142,8 @@ export interface LimiterTable {
   ends: TimeBound;
   /** The statement(s) that fully lift a lock on the rows of one key, as data. */
   unlock: { kind: 'update'; set: Record<string, null | 0> } | { kind: 'delete' };
-  /** The HTTP status the app answers while locked. */
-  lockedStatus: number;
+  /** The HTTP status the app answers while locked; absent when not known. */
+  lockedStatus?: number;
   meaning: string;
 }
 

@@ -1,4 +1,4 @@
-import type { LiveCheck } from '../checks/explain-live.js';
+import type { LiveCheck } from '../explain/live.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import type { ExplainResult } from '../explain/types.js';
 import { chalk } from './color.js';
@@ -75,6 +75,7 @@ export function renderExplainHuman(report: ExplainReport, write: Write): void {
   result.diagnoses.forEach((d, i) => {
     write(`\n${chalk.bold(`${i + 1}. ${d.title}`)}\n`);
     write(`   ${chalk.dim('seen: ')}  ${wrap(d.evidence, 11)}\n`);
+    if (d.stack) write(`   ${chalk.dim('from: ')}  ${d.stack.title}\n`);
     if (d.facts.occurrences && d.facts.occurrences > 1) write(`   ${chalk.dim('times: ')} ${d.facts.occurrences} in this paste\n`);
     write(`   ${chalk.dim('cause:')}  ${wrap(d.cause, 11)}\n`);
     write(`   ${chalk.dim('fix:  ')}  ${wrap(d.fix, 11)}\n`);

@@ -30,8 +30,9 @@ export function reportRateLimits(result: RateLimitsResult, options: RateLimitsRe
   const lo = result.lockout;
   if (lo) {
     const rows = [...lo.locked, ...lo.atThreshold];
-    out += `\n${chalk.bold(lo.table)}: ${lo.locked.length} locked account${lo.locked.length === 1 ? '' : 's'} (lockout at ${lo.threshold} failures)\n`;
-    if (rows.length) out += renderTable(['account', 'failed logins', 'locked until', 'unlocks in'], rows.map((a) => [a.account, a.attempts, a.lockedUntil ?? '', a.locked ? `${a.secondsUntilUnlock} s` : 'not locked']));
+    const how = [lo.stack, `lockout at ${lo.threshold} failures`, lo.lockedStatus ? `answers ${lo.lockedStatus} while locked` : ''].filter(Boolean).join(', ');
+    out += `\n${chalk.bold(lo.table)}: ${lo.locked.length} locked account${lo.locked.length === 1 ? '' : 's'} (${how})\n`;
+    if (rows.length) out += renderTable(['account', 'failed logins', 'locked until', 'unlocks in'], rows.map((a) => [a.account, a.attempts, a.lockedUntil ?? '', a.locked ? (a.secondsUntilUnlock !== undefined ? `${a.secondsUntilUnlock} s` : 'when reset') : 'not locked']));
   }
   if (options.plan) out += `\n${renderPlan(options.plan)}`;
   else if (result.findings.length) out += `\n${renderFindings(result.findings)}`;

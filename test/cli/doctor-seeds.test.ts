@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
-import { createHealingSpaceSchema } from '../../src/sandbox/healing-space-schema.js';
-import { startSandbox } from '../../src/sandbox/server.js';
+import { createHealingSpaceSchema } from '../../src/demo/sandbox/healing-space.js';
+import { startSandbox } from '../../src/demo/sandbox/server.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 import { createSanaDb, plantSanaProblems, SANA_CODES, type SanaDb } from '../fixtures/sana.js';

@@ -36,6 +36,21 @@ describe('healfix rate-limits on SANA (CLI)', () => {
     expect(r.stderr).toContain('no account "nobody@example.com"');
   });
 
+  it('--unlock on an account that is not locked writes nothing and says so (exit 0, read just now)', async () => {
+    const r = await runCli(['rate-limits', '-d', s.path, '--unlock', 'frank@example.com', '--yes', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, plan: { steps: [], note: 'frank@example.com is not locked' } });
+    expect(s.db.prepare("select login_attempts from users where email = 'frank@example.com'").get()).toEqual({ login_attempts: 3 });
+    const human = await runCli(['rate-limits', '-d', s.path, '--unlock', 'frank@example.com', '--dry-run']);
+    expect([human.code, human.stdout.includes('Plan: nothing to change (frank@example.com is not locked).')]).toEqual([0, true]);
+  });
+
+  it('--setting names a framework setting; a typo is one line and exit 2, with JSON under --json', async () => {
+    const r = await runCli(['rate-limits', '-d', s.path, '--setting', 'AXES_FAILURE_LIMT=5', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { message: expect.stringContaining('unknown setting "AXES_FAILURE_LIMT"') } });
+  });
+
   it('--unlock needs --yes without a terminal, then unlocks', async () => {
     const refused = await runCli(['rate-limits', '-d', s.path, '--unlock', 'erin@example.com']);
     expect(refused.code).toBe(2);

@@ -6,8 +6,8 @@ import pg from 'pg';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealingSpaceSchema } from '../../src/sandbox/healing-space-schema.js';
-import { startSandbox } from '../../src/sandbox/server.js';
+import { createHealingSpaceSchema } from '../../src/demo/sandbox/healing-space.js';
+import { startSandbox } from '../../src/demo/sandbox/server.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 

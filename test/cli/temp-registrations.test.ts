@@ -80,14 +80,23 @@ describe('healfix temp-registrations (CLI)', () => {
     expect(refused.stderr).toContain('refusing to write without confirmation');
     expect([count(s, 'temp_registrations'), count(s, 'user_otp')]).toEqual([4, 6]);
 
+    // A dry run reports the state as it is: rows to purge → exit 1, and ok agrees with the exit code.
     const dry = await runCli(['temp-registrations', '-d', s.path, '--purge-expired', '--dry-run']);
     expect(dry.stdout).toContain('dry run');
+    expect(dry.code).toBe(1);
+    const dryJson = await runCli(['temp-registrations', '-d', s.path, '--purge-expired', '--dry-run', '--json']);
+    expect(dryJson.code).toBe(1);
+    expect(JSON.parse(dryJson.stdout)).toMatchObject({ ok: false, plan: { dryRun: true } });
     expect(count(s, 'temp_registrations')).toBe(4);
 
     const done = await runCli(['temp-registrations', '-d', s.path, '--purge-expired', '--yes', '--json']);
     expect(done.code).toBe(0);
     const doc = JSON.parse(done.stdout);
     expect(doc.applied).toEqual([{ table: 'temp_registrations', changed: 1 }, { table: 'user_otp', changed: 1 }]);
+    // Re-read after the write: what is true now.
+    expect(doc).toMatchObject({ ok: true, verified: { ok: true, message: 'no expired rows left in the purged tables (re-read after the write)' } });
+    const nothing = await runCli(['temp-registrations', '-d', s.path, '--purge-expired', '--dry-run', '--json']);
+    expect([nothing.code, JSON.parse(nothing.stdout).ok]).toEqual([0, true]);
     expect([count(s, 'temp_registrations'), count(s, 'user_otp')]).toEqual([3, 5]);
     expect(s.db.prepare("select count(*) as n from temp_registrations where email = 'bob@example.com'").get()).toEqual({ n: 0 });
     expect(existsSync(s.path)).toBe(true);

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/http/client.js';
 import { runRegisterTest } from '../../src/http/register-test.js';
 import { discoverSignup } from '../../src/register-test/discover/discover.js';
-import { startSandbox } from '../../src/sandbox/server.js';
+import { startSandbox } from '../../src/demo/sandbox/server.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { checkConstraint, checkLive, findConstraint, liveCheckFor } from '../../src/checks/explain-live.js';
+import { checkConstraint, checkLive, findConstraint, liveCheckFor } from '../../src/explain/live.js';
+import { openFromFlags } from '../../src/db/open.js';
+import { findTarget } from '../../src/db/target.js';
+
+/** What the explain command hands the live check: the configured database and how to open it. */
+const configured = (databaseUrl: string, offline = false) => ({
+  offline,
+  target: findTarget({ databaseUrl }),
+  open: (target: NonNullable<ReturnType<typeof findTarget>>) => openFromFlags({ databaseUrl }, { target }),
+});
 import { openPostgres, type PostgresDatabase } from '../../src/db/postgres.js';
 import { explainText } from '../../src/explain/recognise.js';
 import { createTestDatabase, describeDb, type TestDatabase, pgTarget } from '../helpers/db.js';
@@ -85,7 +94,7 @@ describeDb('explain: the live state of a pasted duplicate key', () => {
   });
 
   it('liveCheckFor opens the configured database and reports the seed paste as still broken', async () => {
-    const live = await liveCheckFor(explainText(PASTE), { databaseUrl: db.url });
+    const live = await liveCheckFor(explainText(PASTE), configured(db.url));
     expect(live.status).toBe('checked');
     expect(live.problemPresent).toBe(true);
     expect(live.target).not.toContain('healfix-test');
@@ -94,12 +103,12 @@ describeDb('explain: the live state of a pasted duplicate key', () => {
 
   it('liveCheckFor: --offline, nothing to check, SQLite, and an unreachable server', async () => {
     const result = explainText(PASTE);
-    expect((await liveCheckFor(result, { databaseUrl: db.url, offline: true })).status).toBe('disabled');
-    expect((await liveCheckFor(explainText('{"retry_after": 5}'), { databaseUrl: db.url })).status).toBe('not-needed');
-    const sqlite = await liveCheckFor(result, { databaseUrl: 'sqlite:/tmp/does-not-matter.db' });
+    expect((await liveCheckFor(result, configured(db.url, true))).status).toBe('disabled');
+    expect((await liveCheckFor(explainText('{"retry_after": 5}'), configured(db.url))).status).toBe('not-needed');
+    const sqlite = await liveCheckFor(result, configured('sqlite:/tmp/does-not-matter.db'));
     expect(sqlite).toMatchObject({ status: 'not-postgres', problemPresent: false });
     expect(sqlite.message).toContain('the live check applies to PostgreSQL');
-    const down = await liveCheckFor(result, { databaseUrl: 'postgres://u:topsecret@127.0.0.1:1/x' });
+    const down = await liveCheckFor(result, configured('postgres://u:topsecret@127.0.0.1:1/x'));
     expect(down.status).toBe('failed');
     expect(down.message).toContain('connection refused');
     expect(JSON.stringify(down)).not.toContain('topsecret');

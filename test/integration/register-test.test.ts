@@ -7,8 +7,8 @@ import { HttpClient } from '../../src/http/client.js';
 import { runRegisterTest } from '../../src/http/register-test.js';
 import { bufferWriter } from '../../src/report/io.js';
 import { registerTestJson, registerTestJunit, renderRegisterTest } from '../../src/report/register-test.js';
-import { createHealingSpaceSchema } from '../../src/sandbox/healing-space-schema.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { createHealingSpaceSchema } from '../../src/demo/sandbox/healing-space.js';
+import { startSandbox, type Sandbox } from '../../src/demo/sandbox/server.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 
 function everyOutput(result: Awaited<ReturnType<typeof runRegisterTest>>): string {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealingSpaceSchema } from '../../src/sandbox/healing-space-schema.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { createHealingSpaceSchema } from '../../src/demo/sandbox/healing-space.js';
+import { startSandbox, type Sandbox } from '../../src/demo/sandbox/server.js';
 import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
 
 const user = (n: string) => ({

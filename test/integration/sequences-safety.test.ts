@@ -227,7 +227,7 @@ describeDb('healfix sequences: safety, privileges, scale', () => {
         const keys: string[] = [];
         for (let rows = await cursor.fetch(); rows.length; rows = await cursor.fetch()) {
           keys.push(...rows.map(key));
-          if (keys.length === vanishAfter) await client.query('close healfix_discovery');
+          if (keys.length === vanishAfter) await client.query(`close ${cursor.name}`);
           if (rows.length < 3) break;
         }
         await cursor.close();

@@ -6,7 +6,7 @@ import { readPaste } from '../../src/explain/input.js';
 import { UsageError } from '../../src/errors.js';
 import { explainExitCode, explainJson, renderExplainHuman } from '../../src/report/explain.js';
 import { bufferWriter } from '../../src/report/io.js';
-import type { LiveCheck } from '../../src/checks/explain-live.js';
+import type { LiveCheck } from '../../src/explain/live.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/explain/${name}`, import.meta.url), 'utf8');
 const noLive: LiveCheck = { status: 'not-configured', message: 'no database configured', constraints: [], sequences: [], problemPresent: false };

@@ -124,3 +124,65 @@ describe('recognition by catalog signature', () => {
     }
   });
 });
+
+describe('--setting NAME=VALUE', async () => {
+  const { parseSettings } = await import('../../src/knowledge/settings.js');
+  it("reads numbers, durations in the app's own unit or with a unit, and never", () => {
+    expect(parseSettings(['AXES_FAILURE_LIMIT=5', 'ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS=7', 'AXES_COOLOFF_TIME=2', 'unlock_in=30min', 'confirm_within=never', 'maximum_attempts=3'])).toEqual({
+      AXES_FAILURE_LIMIT: 5, ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS: 7 * DAY, AXES_COOLOFF_TIME: 2 * HOUR, unlock_in: 30 * MIN, confirm_within: null, maximum_attempts: 3,
+    });
+  });
+  it('next commands carry the settings back as flags that parse to the same values', async () => {
+    const { settingFlags } = await import('../../src/knowledge/settings.js');
+    const settings = { AXES_FAILURE_LIMIT: 5, unlock_in: 30 * MIN, confirm_within: null };
+    const flags = settingFlags(settings);
+    expect(flags).toBe(' --setting AXES_FAILURE_LIMIT=5 --setting unlock_in=1800000ms --setting confirm_within=never');
+    expect(parseSettings(flags.trim().split(/\s+/).filter((w) => w !== '--setting'))).toEqual(settings);
+  });
+
+  it('refuses unknown names, bare numbers without a known unit, and junk', () => {
+    expect(() => parseSettings(['AXES_FAILURE_LIMT=5'])).toThrow(/unknown setting "AXES_FAILURE_LIMT"/);
+    expect(() => parseSettings(['unlock_in=2'])).toThrow(/must be a duration/);
+    expect(() => parseSettings(['AXES_FAILURE_LIMIT=lots'])).toThrow(/whole number/);
+    expect(() => parseSettings(['nonsense'])).toThrow(/NAME=VALUE/);
+  });
+});
+
+describe('Laravel: cache-table limiter (<key> + <key>:timer) and hashed reset tokens', async () => {
+  const { laravel } = await import('../../src/knowledge/laravel.js');
+  const { judgeLockouts } = await import('../../src/checks/rate-limits-rules.js');
+  const limiter = laravel.limiters!.tables[0]!;
+  const epoch = (offsetMs: number) => `i:${Math.floor((NOW + offsetMs) / 1000)};`;
+
+  it('a key is locked while its hits reach maxAttempts and its timer row is in the future; other cache rows are not keys', () => {
+    const rows = [
+      { key: 'laravel_cache_login|1.2.3.4', value: 'i:5;' },
+      { key: 'laravel_cache_login|1.2.3.4:timer', value: epoch(40_000) },
+      { key: 'laravel_cache_login|5.6.7.8', value: 'i:2;' },
+      { key: 'laravel_cache_login|5.6.7.8:timer', value: epoch(40_000) },
+      { key: 'laravel_cache_login|9.9.9.9', value: 'i:7;' },
+      { key: 'laravel_cache_login|9.9.9.9:timer', value: epoch(-1_000) },
+      { key: 'laravel_cache_settings', value: 'i:99;' },
+    ];
+    const judged = judgeLockouts(limiter, rows, clock, {});
+    expect(judged.locked).toEqual([expect.objectContaining({ account: 'laravel_cache_login|1.2.3.4', attempts: 5, locked: true, secondsUntilUnlock: 40 })]);
+    // The window passed: not locked; its counter is still at the limit (Laravel resets it on the next check).
+    expect(judged.atThreshold.map((a) => a.account)).toEqual(['laravel_cache_login|9.9.9.9']);
+    expect(judgeLockouts(limiter, rows, clock, { maxAttempts: 2 }).locked.map((a) => a.account)).toEqual(['laravel_cache_login|1.2.3.4', 'laravel_cache_login|5.6.7.8']);
+  });
+
+  it('unverified users are pending accounts (never purged); reset tokens are hashed and expire created_at + 60 min', () => {
+    const [users, resets] = laravel.pending!.tables;
+    expect(judgePendingRow(users!, { id: 1, email: 'x@example.com', email_verified_at: null }, clock)).toMatchObject({ pending: true, purgeable: false });
+    expect(resets!.secret).toEqual({ column: 'token', hashed: true });
+    expect(judgePendingRow(resets!, { email: 'x@example.com', created_at: iso(-61 * MIN) }, clock)).toMatchObject({ expired: true, purgeable: true });
+    expect(judgePendingRow(resets!, { email: 'x@example.com', created_at: iso(-61 * MIN) }, clock, { 'auth.passwords.users.expire': 2 * HOUR }).expired).toBe(false);
+  });
+
+  it('a 419 Page Expired is explained as Laravel CSRF, with its own advice', async () => {
+    const { explainText } = await import('../../src/explain/index.js');
+    const d = explainText('HTTP/1.1 419 unknown status\n\n419 | Page Expired').diagnoses[0]!;
+    expect(d).toMatchObject({ id: 'csrf-failed', stack: { id: 'laravel' }, facts: { httpStatus: 419 } });
+    expect(d.fix).toContain('_token');
+  });
+});

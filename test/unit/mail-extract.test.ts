@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { confirmationLink, oneTimeCode } from '../../src/register-test/mail/extract.js';
 import { messagesFor, parseMessage, splitMessages } from '../../src/register-test/mail/messages.js';
 import { parseMailSource } from '../../src/register-test/mail/source.js';
-import { bufferWriter } from '../../src/report/io.js';
-import { registerSecret, scrub } from '../../src/secrets.js';
+import { readCodeFromMail } from '../../src/register-test/mail/read.js';
+import { clearSecrets, maskSecrets, registerSecret } from '../../src/secrets.js';
 
 const mail = (to: string, body: string, type = 'text/plain') =>
   `Content-Type: ${type}; charset="utf-8"\nMIME-Version: 1.0\nContent-Transfer-Encoding: quoted-printable\nSubject: [example.com] Please Confirm Your E-mail Address\nFrom: webmaster@localhost\nTo: ${to}\nDate: Sat, 28 Nov 2026 19:00:00 -0000\nMessage-ID: <1@x>\n\n${body}\n`;
@@ -73,12 +73,17 @@ describe('what a mail carries', () => {
   });
 });
 
-describe('a registered secret is masked by every writer', () => {
-  it('scrub() and the stdout writer mask it, also percent-encoded', () => {
+describe('a code or link read from mail is registered for every writer', () => {
+  it('readCodeFromMail registers the code: maskSecrets (every writer) hides it, also percent-encoded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hf-mail-code-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'm.eml'), mail('f@example.com', 'Your verification code: 730154'));
+    clearSecrets();
+    const code = await readCodeFromMail({ kind: 'files', path: dir }, 'f@example.com', { timeoutMs: 1_000 });
+    expect(code).toBe('730154');
+    expect(maskSecrets('code 730154 sent')).toBe('code **** sent');
     registerSecret('/accounts/confirm-email/Mw:1kx:zzz/');
-    expect(scrub('link /accounts/confirm-email/Mw:1kx:zzz/ and %2Faccounts%2Fconfirm-email%2FMw%3A1kx%3Azzz%2F', [])).toBe('link **** and ****');
-    const out = bufferWriter();
-    out.write(scrub('x /accounts/confirm-email/Mw:1kx:zzz/', []));
-    expect(out.text()).toBe('x ****');
+    expect(maskSecrets('link %2Faccounts%2Fconfirm-email%2FMw%3A1kx%3Azzz%2F')).toBe('link ****');
+    clearSecrets();
   });
 });

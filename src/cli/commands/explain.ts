@@ -23,8 +23,16 @@ export function registerExplain(program: Command): void {
         const { readPaste, explainText } = await import('../../explain/index.js');
         const text = await readPaste(args, process.stdin);
         const result = explainText(text);
-        const { liveCheckFor } = await import('../../checks/explain-live.js');
-        const live = await liveCheckFor(result, flags);
+        const { liveCheckFor } = await import('../../explain/live.js');
+        const { findTarget } = await import('../../db/target.js');
+        const { openFromFlags } = await import('../../db/open.js');
+        const { targetOptionsFrom } = await import('../options.js');
+        // Only the configured database is looked at, and only when the paste names something in it.
+        const live = await liveCheckFor(result, {
+          offline: flags.offline,
+          ...(flags.offline ? {} : { target: findTarget(targetOptionsFrom(flags)) }),
+          open: (target) => openFromFlags(flags, { target }),
+        });
         const { renderExplainHuman, explainJson, explainExitCode } = await import('../../report/explain.js');
         const { writeStdout } = await import('../../report/io.js');
         const report = { result, live };

@@ -15,6 +15,7 @@ interface RateLimitsFlags extends ConnectionFlags {
   dryRun?: boolean;
   yes?: boolean;
   maskEmails?: boolean;
+  setting?: string[];
 }
 
 export function registerRateLimits(program: Command): void {
@@ -30,6 +31,7 @@ export function registerRateLimits(program: Command): void {
     .option('--purge-expired', 'delete finished windows')
     .option('--dry-run', 'with --clear, --unlock or --purge-expired: print the plan only')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
+    .option('--setting <name=value>', "the app's setting where it differs from the framework's default, e.g. AXES_FAILURE_LIMIT=5, ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS=7, unlock_in=30min (repeatable)", (value: string, all: string[] = []) => [...all, value])
     .option('--mask-emails', 'show email addresses as a****@example.com (next commands then need the real address)');
   addJsonOption(addConnectionOptions(command));
   command.action(
@@ -45,8 +47,9 @@ export function registerRateLimits(program: Command): void {
       const { inspectRateLimits } = await import('../../checks/rate-limits.js');
       const { reportRateLimits } = await import('../../report/rate-limits.js');
       const { writeStdout } = await import('../../report/io.js');
-      const options = { table: flags.table, columns: flags.columns, limit, lockoutThreshold };
-      let db = await openFromFlags(flags);
+      const { parseSettings } = await import('../../knowledge/settings.js');
+      const options = { table: flags.table, columns: flags.columns, limit, lockoutThreshold, settings: parseSettings(flags.setting) };
+      let db = await openFromFlags(flags, { intendsWrite: actions > 0 && !flags.dryRun });
       const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
       const report = { write: writeStdout, json: flags.json, maskEmails: flags.maskEmails, target };
       try {

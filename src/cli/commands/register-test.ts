@@ -81,7 +81,7 @@ export function registerRegisterTest(program: Command): void {
         throw new ConfigError(`${flags.otpFrom === 'db' ? '--otp-from db' : flags.fixSequences ? '--fix-sequences' : '--cleanup'} needs a database`, { hint: NO_TARGET_HINT });
       }
       const { openFromFlags } = target ? await import('../../db/open.js') : { openFromFlags: undefined };
-      const db = target && openFromFlags ? await openFromFlags(flags, { target, write: Boolean(flags.cleanup) }) : undefined;
+      const db = target && openFromFlags ? await openFromFlags(flags, { target, write: Boolean(flags.cleanup), intendsWrite: Boolean(flags.cleanup || flags.fixSequences) }) : undefined;
       const { startProgress } = await import('../spinner.js');
       const { confirmWrite, askSecret } = await import('../prompts.js');
       const { writeStdout, writeStderr } = await import('../../report/io.js');
@@ -129,8 +129,8 @@ export function registerRegisterTest(program: Command): void {
         );
         const report = await import('../../report/register-test.js');
         if (flags.output && flags.reporter === 'junit') {
-          const { writeFileSync } = await import('node:fs');
-          writeFileSync(flags.output, report.registerTestJunit(result));
+          const { writeReportFile } = await import('../../report/io.js');
+          writeReportFile(flags.output, report.registerTestJunit(result));
         }
         if (flags.json) writeStdout(report.registerTestJson(result));
         else {

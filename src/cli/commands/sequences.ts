@@ -44,7 +44,7 @@ async function runSequences(flags: SequencesFlags): Promise<ExitCode> {
   }
   const filters = { schemas: flags.schema, tables: flags.table };
 
-  const db = await openFromFlags(flags, { maxConnections: 2 });
+  const db = await openFromFlags(flags, { maxConnections: 2, intendsWrite: Boolean(flags.fix && !flags.dryRun) });
   const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
   try {
     if (db.kind === 'postgres') {

@@ -13,6 +13,7 @@ interface TempRegistrationsFlags extends ConnectionFlags {
   dryRun?: boolean;
   yes?: boolean;
   maskEmails?: boolean;
+  setting?: string[];
 }
 
 export function registerTempRegistrations(program: Command): void {
@@ -27,6 +28,7 @@ export function registerTempRegistrations(program: Command): void {
     .option('--purge-expired', 'delete expired pending rows and codes (plan shown, then confirmed) in one transaction')
     .option('--dry-run', 'with --purge-expired: print the plan only')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
+    .option('--setting <name=value>', "the app's setting where it differs from the framework's default, e.g. AXES_FAILURE_LIMIT=5, ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS=7, unlock_in=30min (repeatable)", (value: string, all: string[] = []) => [...all, value])
     .option('--mask-emails', 'show email addresses as a****@example.com (next commands then need the real address). OTP codes and password hashes are never shown.');
   addJsonOption(addConnectionOptions(command));
   command.action(
@@ -39,9 +41,11 @@ export function registerTempRegistrations(program: Command): void {
       const { reportTempRegistrations } = await import('../../report/temp-registrations.js');
       const { writeStdout } = await import('../../report/io.js');
       const { startProgress } = await import('../spinner.js');
-      const options = { table: flags.table, otpTable: flags.otpTable, columns: flags.columns, email: flags.email };
+      const { parseSettings } = await import('../../knowledge/settings.js');
+      const settings = parseSettings(flags.setting);
+      const options = { table: flags.table, otpTable: flags.otpTable, columns: flags.columns, email: flags.email, settings };
       const progress = await startProgress('reading pending signups', { json: flags.json });
-      let db = await openFromFlags(flags);
+      let db = await openFromFlags(flags, { intendsWrite: Boolean(flags.purgeExpired && !flags.dryRun) });
       const target = { kind: db.target.kind, source: db.target.source, display: db.target.display };
       const report = { write: writeStdout, json: flags.json, maskEmails: flags.maskEmails, target };
       try {
@@ -71,7 +75,7 @@ export function registerTempRegistrations(program: Command): void {
         });
         db = done.db;
         // Re-read: the purge is done only when no expired row is left in the tables it purged.
-        const after = await inspectTempRegistrations(db, { table: flags.table, otpTable: flags.otpTable, columns: flags.columns });
+        const after = await inspectTempRegistrations(db, { table: flags.table, otpTable: flags.otpTable, columns: flags.columns, settings });
         const purged = new Set(steps.map((s) => s.table));
         const left = after.purgeTargets.filter((t) => purged.has(t.table)).reduce((n, t) => n + t.expiredRows, 0);
         const verified = left

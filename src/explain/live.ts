@@ -1,11 +1,9 @@
-import type { ConnectionFlags } from '../cli/options.js';
-import { targetOptionsFrom } from '../cli/options.js';
-import { openFromFlags } from '../db/open.js';
+import { scanSequences, type ScanSequencesOptions, type SequenceFinding } from '../checks/sequences.js';
+import type { OpenedDatabase } from '../db/open.js';
 import type { PostgresDatabase } from '../db/postgres.js';
-import { findTarget } from '../db/target.js';
+import type { DatabaseTarget } from '../db/target.js';
 import { isHealfixError } from '../errors.js';
-import type { Diagnosis, ExplainResult } from '../explain/types.js';
-import { scanSequences, type ScanSequencesOptions, type SequenceFinding } from './sequences.js';
+import type { Diagnosis, ExplainResult } from './types.js';
 
 /**
  * The live half of `healfix explain`: for a duplicate key on constraint C, which table and columns C
@@ -265,16 +263,20 @@ export async function checkLive(db: PostgresDatabase, diagnoses: readonly Diagno
   };
 }
 
+/** Where to look, as the command resolved it: the configured database (or none) and how to open it. */
+export interface LiveCheckOptions {
+  offline?: boolean;
+  /** The database the flags, DATABASE_URL, PG* or .env name; undefined when none is configured. */
+  target?: DatabaseTarget;
+  open: (target: DatabaseTarget) => Promise<OpenedDatabase>;
+}
+
 /**
  * Decides whether and where to look: only when the paste names something the database can confirm, a
- * database is configured (flags, DATABASE_URL, PG*, .env) and it is PostgreSQL. A connection failure is
- * reported as a failed live check (exit 2) after the text diagnosis, not instead of it.
+ * database is configured and it is PostgreSQL. A connection failure is reported as a failed live check
+ * (exit 2) after the text diagnosis, not instead of it.
  */
-export async function liveCheckFor(
-  result: ExplainResult,
-  flags: ConnectionFlags & { offline?: boolean },
-  scan: SequenceScanner = scanSequences,
-): Promise<LiveCheck> {
+export async function liveCheckFor(result: ExplainResult, options: LiveCheckOptions, scan: SequenceScanner = scanSequences): Promise<LiveCheck> {
   const none = (status: LiveStatus, message: string, target?: string): LiveCheck => ({
     status,
     ...(target ? { target } : {}),
@@ -283,12 +285,12 @@ export async function liveCheckFor(
     sequences: [],
     problemPresent: false,
   });
-  if (flags.offline) return none('disabled', 'not checked (--offline)');
+  if (options.offline) return none('disabled', 'not checked (--offline)');
   const names = [...constraintsToCheck(result.diagnoses), ...sequencesToCheck(result.diagnoses)];
   // A pasted connection failure is checked by connecting the same way now.
   const connection = result.diagnoses.find((d) => CONNECTION_DIAGNOSES.has(d.id));
   if (names.length === 0 && !connection) return none('not-needed', 'nothing in this paste to check against a database');
-  const target = findTarget(targetOptionsFrom(flags));
+  const target = options.target;
   if (!target) {
     const what = names.length ? `check ${names.join(', ')} in the database` : 'try the connection now';
     return none('not-configured', `no database configured: text diagnosis only (give --database-url to ${what})`);
@@ -298,7 +300,7 @@ export async function liveCheckFor(
   }
   let opened;
   try {
-    opened = await openFromFlags(flags, { target });
+    opened = await options.open(target);
   } catch (error) {
     if (!isHealfixError(error)) throw error;
     // For a pasted connection failure, failing the same way is the answer, not an error of the check.
