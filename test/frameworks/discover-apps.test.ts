@@ -64,7 +64,7 @@ for (const [stack, spec] of Object.entries(FRAMEWORK_APPS) as [keyof typeof FRAM
         const file = join(dir, 'signup.yaml');
         const r = await runCli(['register-test', '--url', app.url, '--save-flow', file], { timeoutMs: 60_000 });
         expect(r.stderr).not.toMatch(/internal error/);
-        expect(r.stdout).toMatch(/^discovery\n {2}GET \//);
+        expect(r.stdout).toMatch(/^discovery\n {2}not a seed app: \/api\/csrf-token 404, \/auth\/verify-otp 404\n {2}GET \/ answered 200/);
         expect(r.stdout).toContain(`flow saved to ${file}`);
         expect(r.stdout).toContain(`profile ${EXPECTED[stack].profile}`);
         expect(readFileSync(file, 'utf8')).toMatch(/^# Written by healfix register-test --save-flow/);

@@ -61,7 +61,7 @@ for (const [name, stack] of Object.entries(STACKS)) {
         expect(maskSecrets(`followed ${link}`)).toBe('followed ****');
 
         const followed = await followConfirmation(new HttpClient({ baseUrl: app.url, timeoutMs: 20_000 }), link);
-        expect(followed.steps).toBe(stack.steps);
+        expect(followed.steps, JSON.stringify(followed)).toBe(stack.steps);
         expect((await db.query(stack.confirmed, [user.email])).rows).toEqual([{ confirmed: true }]);
         expect((await db.query(stack.confirmed, [other.email])).rows).toEqual([{ confirmed: false }]);
       });

@@ -17,8 +17,9 @@ export interface ConfirmResult {
 
 export async function followConfirmation(client: ConfirmClient, linkPath: string): Promise<ConfirmResult> {
   const page = await client.send({ method: 'GET', path: linkPath });
-  const linkPathname = new URL(linkPath, 'http://x').pathname;
-  const form = page.status === 200 ? parseForms(page.body).find((f) => f.method === 'POST' && (f.action === '' || new URL(f.action, page.url).pathname === linkPathname)) : undefined;
+  // allauth re-signs the key when it renders the page, so the form's action is not the link itself: the confirm
+  // form is the POST form with nothing to fill in (hidden inputs and a button only).
+  const form = page.status === 200 ? parseForms(page.body).find((f) => f.method === 'POST' && f.inputs.every((i) => i.type === 'hidden' || i.type === 'submit')) : undefined;
   if (!form) return { steps: 'GET', status: page.status };
   const fields = Object.fromEntries(form.inputs.filter((i) => i.type === 'hidden' || (i.type === 'submit' && i.name)).map((i) => [i.name, i.value]));
   const action = new URL(form.action || page.url, page.url);
