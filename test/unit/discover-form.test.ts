@@ -111,6 +111,10 @@ describe('JSON APIs by their schema errors', () => {
     expect(isSchemaError(404, '{"error":"not found"}')).toBe(false);
   });
 
+  it('an answer naming only the password is flagged: no email or username field was found', () => {
+    expect(buildJsonFlow({ path: '/auth/v1/signup', fields: fieldsFromValidationError('{"code":400,"msg":"Signup requires a valid password"}') }).missing).toEqual(['email']);
+  });
+
   it('RealWorld wraps the body in "user" and checks the users row', () => {
     const realworld = STACKS.find((s) => s.id === 'realworld')!;
     const { flow, missing } = buildJsonFlow({ path: '/api/users', fields: ['email', 'username', 'password'], stack: realworld });

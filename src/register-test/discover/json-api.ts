@@ -74,7 +74,9 @@ export function buildJsonFlow(input: JsonFlowInput): { flow: Flow; fields: strin
     notes.push(`${name}: ${role ?? 'unknown field, sends "healfix" (edit it in the saved flow)'}`);
   }
   const roles = new Set(input.fields.map((f) => classifyName(f, profile)));
-  const missing = (['password'] as SignupFieldRole[]).filter((r) => !roles.has(r));
+  const missing: SignupFieldRole[] = [];
+  if (!roles.has('password')) missing.push('password');
+  if (!roles.has('email') && !roles.has('username')) missing.push('email');
   const json = profile?.jsonWrapper ? { [profile.jsonWrapper]: body } : body;
   const steps: Flow['steps'] = [];
   if (input.csrf) {
