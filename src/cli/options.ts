@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../config/load.js';
 export interface ConnectionFlags {
   databaseUrl?: string;
   envFile?: string;
+  djangoSettings?: string;
   statementTimeout?: string;
   lockTimeout?: string;
   connectTimeout?: string;
@@ -36,6 +37,7 @@ export function addConnectionOptions(command: Command, options: { repeatable?: b
   return command
     .addOption(database)
     .option('--env-file <path>', "read DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD from this file instead of ./.env")
+    .option('--django-settings <module>', "read DATABASES['default'] by importing this Django settings module (runs python3 here)")
     .addOption(new Option('--statement-timeout <duration>', 'cancel any statement running longer (a unit is required: 500ms, 30s, 2m)').default('30s'))
     .addOption(new Option('--lock-timeout <duration>', 'give up on a lock not granted within (500ms, 3s, 1m)').default('3s'))
     .addOption(new Option('--connect-timeout <duration>', 'give up connecting after (500ms, 10s, 1m)').default('10s'));
@@ -57,7 +59,7 @@ export function addJsonOption(command: Command): Command {
 export function targetOptionsFrom(flags: ConnectionFlags): TargetOptions {
   const loaded = flags.projectConfig;
   const config = loaded && { label: loaded.label, databaseUrl: loaded.config.databaseUrl, databaseUrlEnv: loaded.config.databaseUrlEnv };
-  return { databaseUrl: flags.databaseUrl, envFile: flags.envFile, ...(config ? { config } : {}) };
+  return { databaseUrl: flags.databaseUrl, envFile: flags.envFile, djangoSettings: flags.djangoSettings, ...(config ? { config } : {}) };
 }
 
 /** The typed connection options the db layer takes (it never sees flags). */

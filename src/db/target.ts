@@ -5,9 +5,10 @@ import { parse as parsePgUrl } from 'pg-connection-string';
 import { ConfigError } from '../errors.js';
 import { maskUrl, registerSecret, splitUserinfo } from '../secrets.js';
 import { readService } from './pg-service.js';
+import { findAppConfig, type AppConfigFound } from './app-config/index.js';
 
 /** Where the connection settings came from, said in human output so nobody guesses. */
-export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | 'PGSERVICE' | '.env' | 'embedded' | `config ${string}`;
+export type TargetSource = '--database-url' | 'DATABASE_URL' | 'PG* environment' | 'PGSERVICE' | '.env' | 'embedded' | `config ${string}` | AppConfigFound['source'];
 
 export interface PostgresTarget {
   kind: 'postgres';
@@ -41,6 +42,8 @@ export interface TargetOptions {
   cwd?: string;
   /** From the project config file: below the flag and the environment, above ./.env. */
   config?: { label: string; databaseUrl?: string; databaseUrlEnv?: string };
+  /** A Django settings module to import for DATABASES (only when the user names one). */
+  djangoSettings?: string;
 }
 
 const SQLITE_FILE = /\.(db|sqlite3?)$/i;
@@ -78,6 +81,9 @@ export function findTarget(options: TargetOptions = {}): DatabaseTarget | undefi
     if (!value) throw new ConfigError(`${config.label}: databaseUrlEnv names ${config.databaseUrlEnv}, which is not set`);
     return fromUrl(value, `config ${config.label}`, cwd);
   }
+
+  const app = findAppConfig({ cwd, env, envFile: options.envFile, djangoSettings: options.djangoSettings });
+  if (app) return fromUrl(app.url, app.source, cwd);
 
   const envFile = options.envFile ? resolve(cwd, options.envFile) : resolve(cwd, '.env');
   if (options.envFile && !existsSync(envFile)) throw new ConfigError(`env file not found: ${options.envFile}`);

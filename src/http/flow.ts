@@ -10,7 +10,8 @@ import { isSecretKey } from '../secrets.js';
 export type Capture =
   | { json: string; secret?: boolean; optional?: boolean }
   | { header: string; secret?: boolean; optional?: boolean }
-  | { cookie: string; sessionField?: string; secret?: boolean; optional?: boolean }
+  /** urlDecode: the value as a browser script reads it (axios sends XSRF-TOKEN decoded in X-XSRF-TOKEN). */
+  | { cookie: string; sessionField?: string; urlDecode?: boolean; secret?: boolean; optional?: boolean }
   | { regex: string; group?: number; secret?: boolean; optional?: boolean }
   | { hidden: string; secret?: boolean; optional?: boolean }
   | { meta: string; secret?: boolean; optional?: boolean };
@@ -163,7 +164,7 @@ export function validateFlow(value: unknown, name: string): Flow {
 
 const FLOW_KEYS = ['$schema', 'name', 'description', 'app', 'variables', 'steps', 'database', 'sessionErrors'];
 const STEP_KEYS = ['name', 'method', 'path', 'headers', 'json', 'form', 'expect', 'text', 'notText', 'finalUrl', 'location', 'response', 'capture', 'role'];
-const CAPTURE_KEYS = ['json', 'header', 'cookie', 'sessionField', 'regex', 'group', 'hidden', 'meta', 'secret', 'optional'];
+const CAPTURE_KEYS = ['json', 'header', 'cookie', 'sessionField', 'urlDecode', 'regex', 'group', 'hidden', 'meta', 'secret', 'optional'];
 const DATABASE_KEYS = ['writes', 'account', 'pending', 'cleanup', 'otp'];
 
 function unknownKeys(value: object, known: string[], where: string, fail: (what: string) => void): void {
@@ -229,7 +230,8 @@ export async function readCapture(capture: Capture, res: CaptureSource): Promise
   }
   if ('header' in capture) return res.headers[capture.header.toLowerCase()];
   if ('cookie' in capture) {
-    const value = await res.cookie(capture.cookie);
+    const raw = await res.cookie(capture.cookie);
+    const value = raw !== undefined && capture.urlDecode ? safeDecodeUri(raw) : raw;
     if (value === undefined || !capture.sessionField) return value;
     const field = decodeSessionCookie(value)?.[capture.sessionField];
     return field === undefined || field === null ? undefined : String(field);
@@ -286,4 +288,12 @@ export function decodeSessionCookie(value: string): Record<string, unknown> | un
 export function isSecretVariable(name: string, capture?: Capture): boolean {
   if (capture?.secret !== undefined) return capture.secret;
   return isSecretKey(name) || ('cookie' in (capture ?? {}) && !(capture as { sessionField?: string }).sessionField);
+}
+
+function safeDecodeUri(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

@@ -16,6 +16,19 @@ export const devise: StackKnowledge = {
   },
   signupErrorMarkup: { selectors: ['#error_explanation li'], texts: [/Email has already been taken/, /Password is too short/] },
   signupWrites: { writes: ['users'], atomic: true },
+  signupProfile: {
+    kind: 'form',
+    paths: ['/users/sign_up'],
+    marker: /name="user\[email\]"[\s\S]*name="user\[password_confirmation\]"/,
+    csrfField: 'authenticity_token',
+    csrfRefusedStatus: 422,
+    fields: { email: ['user[email]'], password: ['user[password]'], passwordConfirmation: ['user[password_confirmation]'], username: ['user[username]'], name: ['user[name]'] },
+    account: { table: 'users', column: 'email', value: '{{email}}' },
+    cleanup: [{ table: 'users', column: 'email', value: '{{email}}' }],
+    successStatus: [302, 303],
+    confirm: { kind: 'get', successStatus: [302, 303] },
+    means: 'Devise\'s registration form (user[email], user[password], user[password_confirmation], authenticity_token) posting to /users; a 302 means the user was saved',
+  },
   pending: {
     tables: [
       {

@@ -28,6 +28,23 @@ export const djangoAllauth: StackKnowledge = {
       meaning: 'a user without an email address row: the signup failed after saving the user, so the person cannot log in or confirm, and signing up again says the address is taken',
     },
   },
+  signupProfile: {
+    kind: 'form',
+    paths: ['/accounts/signup/'],
+    marker: /name="csrfmiddlewaretoken"[\s\S]*name="password1"|id="signup_form"/,
+    csrfField: 'csrfmiddlewaretoken',
+    csrfCookie: { cookie: 'csrftoken', header: 'X-CSRFToken' },
+    csrfRefusedStatus: 403,
+    fields: { password: ['password1'], passwordConfirmation: ['password2'] },
+    account: { table: 'account_emailaddress', column: 'email', value: '{{email}}' },
+    cleanup: [
+      { table: 'account_emailaddress', column: 'email', value: '{{email}}' },
+      { table: 'auth_user', column: 'email', value: '{{email}}' },
+    ],
+    successStatus: [302],
+    confirm: { kind: 'form', successStatus: [302] },
+    means: 'allauth\'s signup form (email, password1, password2, csrfmiddlewaretoken); a 302 to the confirm-email page means accepted',
+  },
   pending: {
     tables: [
       {

@@ -10,6 +10,20 @@ export const django: StackKnowledge = {
   recognise: { tables: [{ table: 'django_migrations', columns: ['app', 'name', 'applied'] }] },
   // Django's forms render field and non-field errors as <ul class="errorlist"><li>…</li></ul>.
   signupErrorMarkup: { selectors: ['ul.errorlist li'] },
+  // Django's own UserCreationForm behind a hand-written view: username, password1, password2.
+  signupProfile: {
+    kind: 'form',
+    paths: ['/signup/', '/register/', '/accounts/register/', '/accounts/signup/'],
+    marker: /name="csrfmiddlewaretoken"[\s\S]*name="username"[\s\S]*name="password2"/,
+    csrfField: 'csrfmiddlewaretoken',
+    csrfCookie: { cookie: 'csrftoken', header: 'X-CSRFToken' },
+    csrfRefusedStatus: 403,
+    fields: { password: ['password1'], passwordConfirmation: ['password2'] },
+    account: { table: 'auth_user', column: 'username', value: '{{username}}' },
+    cleanup: [{ table: 'auth_user', column: 'username', value: '{{username}}' }],
+    successStatus: [302],
+    means: 'a Django UserCreationForm (username, password1, password2, csrfmiddlewaretoken); a 302 means the user was saved',
+  },
   errors: [
     {
       id: 'csrf-cookie-not-set',

@@ -18,6 +18,20 @@ export const laravel: StackKnowledge = {
       { table: 'migrations', columns: ['migration', 'batch'] },
       { table: 'users', columns: ['email', 'email_verified_at', 'password', 'remember_token'] },
     ],
+    probes: [{ method: 'GET', path: '/register', status: 200, body: /name="_token"/, means: 'serves a Laravel registration form' }],
+  },
+  // Breeze / Fortify registration: `_token` in the form, XSRF-TOKEN mirrored into X-XSRF-TOKEN, 419 when refused.
+  signupProfile: {
+    kind: 'form',
+    paths: ['/register'],
+    marker: /name="_token"/,
+    csrfField: '_token',
+    csrfCookie: { cookie: 'XSRF-TOKEN', header: 'X-XSRF-TOKEN' },
+    csrfRefusedStatus: 419,
+    account: { table: 'users', column: 'email', value: '{{email}}' },
+    cleanup: [{ table: 'users', column: 'email', value: '{{email}}' }],
+    successStatus: [302, 303],
+    means: 'a Laravel registration form (name, email, password, password_confirmation, _token); a 302 away from /register means the user was created, a 302 back to it means validation failed',
   },
   pending: {
     tables: [

@@ -231,6 +231,46 @@ export interface SignupWrites {
   };
 }
 
+/** What a signup form field is for; discovery fills each role with the generated test user. */
+export type SignupFieldRole = 'email' | 'username' | 'password' | 'passwordConfirmation' | 'name' | 'terms' | 'phone';
+
+/**
+ * How this stack serves its signup, for `register-test --profile auto` (src/register-test/discover/): where to
+ * look, how its form names its fields and its CSRF token, where the account lands. Generic knowledge (common
+ * paths, autocomplete tokens, CSRF names every stack shares) lives in the discover module, not here.
+ */
+export interface SignupProfile {
+  /** Paths to try first, in order: the form page (GET) or, for `kind: 'json'`, the endpoint (POST). */
+  paths: string[];
+  kind: 'form' | 'json';
+  /** What tells this stack's signup page or answer apart from another's (allauth's csrfmiddlewaretoken). */
+  marker?: RegExp;
+  /** The CSRF token's hidden input or JSON field name. */
+  csrfField?: string;
+  /** A cookie the stack reads back from a header (Laravel XSRF-TOKEN -> X-XSRF-TOKEN, Django csrftoken -> X-CSRFToken). */
+  csrfCookie?: { cookie: string; header: string };
+  /** The status the stack answers when the CSRF token is refused (Laravel 419, Django 403, Rails 422). */
+  csrfRefusedStatus?: number;
+  /** Field names by role where the stack's names are not self-explaining (Devise: user[email]). */
+  fields?: Partial<Record<SignupFieldRole, string[]>>;
+  /** JSON signup bodies wrapped in one key (the RealWorld API: {"user": {...}}). */
+  jsonWrapper?: string;
+  /** Where the created account lives: table and the column holding the email (or username). */
+  account?: { table: string; column: string; value: '{{email}}' | '{{username}}' };
+  /** Rows to delete for --cleanup, in dependency order, each matched by one column. */
+  cleanup?: { table: string; column: string; value: string }[];
+  /** The status(es) of an accepted signup (a redirect for forms). */
+  successStatus: number[];
+  /**
+   * How the mailed confirmation link is used: 'get' = opening it confirms (Devise); 'form' = it opens a page
+   * whose POST form confirms (allauth with ACCOUNT_CONFIRM_EMAIL_ON_GET = False, the default). successStatus is
+   * the confirming request's answer.
+   */
+  confirm?: { kind: 'get' | 'form'; successStatus: number[] };
+  /** One sentence for the explanation: what the stack's signup is. */
+  means: string;
+}
+
 export interface StackKnowledge {
   /** kebab-case: 'django-allauth', 'healing-space'. */
   id: string;
@@ -240,6 +280,8 @@ export interface StackKnowledge {
   kind: 'app' | 'framework';
   recognise: Recognition;
   signup?: SignupFlow[];
+  /** The stack's signup as `--profile auto` discovers it. */
+  signupProfile?: SignupProfile;
   pending?: PendingKnowledge;
   limiters?: LimiterKnowledge;
   errors?: ErrorText[];

@@ -7,6 +7,7 @@ import type { RegisterTestOptions } from './types.js';
 
 export async function resolveFlow(options: RegisterTestOptions, client: HttpClient): Promise<{ flow: Flow; profile: string; reason: string }> {
   if (options.flowFile) return { flow: await loadFlowFile(options.flowFile), profile: 'flow', reason: `from --flow ${options.flowFile}` };
+  if (options.discovered) return options.discovered;
   const choice = options.profile ?? 'auto';
   if (choice !== 'auto') return { flow: loadBuiltinFlow(choice), profile: choice, reason: 'from --profile' };
   const csrf = await client.send({ method: 'GET', path: '/api/csrf-token' });

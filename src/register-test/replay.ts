@@ -4,7 +4,7 @@
  * hands back its answer for the evidence.
  */
 import { statSync } from 'node:fs';
-import { HealfixError } from '../errors.js';
+import { HealfixError, UsageError } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { diagnoseAnswer, isHtml, parseJson, serverMessage, type Diagnosis } from '../http/diagnose.js';
 import { fillTemplate, isSecretVariable, readCapture, templateVariables, type Flow, type FlowStep } from '../http/flow.js';
@@ -34,6 +34,8 @@ export interface PassContext {
   secrets: Set<string>;
   extraBody: Record<string, string>;
   getOtp: (vars: Record<string, string>) => Promise<string>;
+  /** The confirmation link from mail ({{confirm_link}} in a verify step), from --otp-from mailpit|maildev|file. */
+  getLink?: (vars: Record<string, string>) => Promise<string>;
   attempt: number;
   clientNo?: number;
   /** --server-log: its size is noted before each request. */
@@ -110,6 +112,11 @@ export async function runSteps(steps: FlowStep[], ctx: PassContext, start: { rec
     if (templateVariables([step.path, step.headers, step.json, step.form]).includes('otp') && vars.otp === undefined) {
       vars.otp = await ctx.getOtp(vars);
       secrets.add(vars.otp);
+    }
+    if (templateVariables([step.path]).includes('confirm_link') && vars.confirm_link === undefined) {
+      if (!ctx.getLink) throw new UsageError('this flow follows the confirmation link from mail: pass --otp-from mailpit[=URL], maildev[=URL], maildir:PATH or file:PATH');
+      vars.confirm_link = await ctx.getLink(vars);
+      secrets.add(vars.confirm_link);
     }
     const req = buildRequest(step, ctx);
     const { method, path, headers } = req;

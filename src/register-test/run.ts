@@ -52,7 +52,7 @@ export async function runRegisterTest(options: RegisterTestOptions, hooks: Regis
   const getOtp = async (v: Record<string, string>): Promise<string> => {
     if (options.otp) return options.otp;
     if (options.otpFromDb && options.db) return readOtp(flow, options.db, v);
-    if (hooks.askOtp) return hooks.askOtp(`OTP sent for ${v.email ?? v.username}`);
+    if (hooks.askOtp) return hooks.askOtp(`OTP sent for ${v.email ?? v.username}`, v);
     throw new UsageError('this flow needs an OTP: pass --otp CODE or --otp-from db');
   };
 
@@ -95,7 +95,7 @@ interface ReplayOnce {
 async function replayOnce(run: ReplayOnce): Promise<void> {
   const { options, hooks, flow, vars, secrets, extraBody, getOtp, newClient, result } = run;
   const pass = (attempt: number): Promise<PassResult> =>
-    runSteps(flow.steps, { flow, vars: { ...vars }, client: newClient(), secrets, extraBody, getOtp, attempt, serverLog: options.serverLog }, { records: result.steps, signupAccepted: false });
+    runSteps(flow.steps, { flow, vars: { ...vars }, client: newClient(), secrets, extraBody, getOtp, getLink: hooks.readLink, attempt, serverLog: options.serverLog }, { records: result.steps, signupAccepted: false });
   const evidence = { options, flow, vars, result, hooks };
   let attempt = 1;
   let outcome = await pass(attempt);

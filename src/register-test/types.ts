@@ -3,7 +3,7 @@ import type { Finding } from '../checks/types.js';
 import type { SequenceFinding } from '../checks/sequences.js';
 import type { OpenedDatabase } from '../db/open.js';
 import type { SequenceFixOutcome } from '../fix/sequences.js';
-import type { BuiltinProfile } from '../http/flow.js';
+import type { BuiltinProfile, Flow } from '../http/flow.js';
 
 export type ProfileChoice = 'auto' | BuiltinProfile;
 
@@ -11,6 +11,8 @@ export interface RegisterTestOptions {
   url: string;
   profile?: ProfileChoice;
   flowFile?: string;
+  /** A flow found by --profile auto's discovery (src/register-test/discover/), used instead of the probes. */
+  discovered?: { flow: Flow; profile: string; reason: string };
   prefix?: string;
   fields?: Record<string, string>;
   otp?: string;
@@ -32,7 +34,10 @@ export interface RegisterTestOptions {
 export const MAX_WAIT_SEC = 300;
 
 export interface RegisterTestHooks {
-  askOtp?(message: string): Promise<string>;
+  /** Obtains the OTP: a prompt, or the mail catcher / mail folder of --otp-from (which reads vars.email). */
+  askOtp?(message: string, vars: Record<string, string>): Promise<string>;
+  /** Reads the confirmation link (a path on --url) sent to vars.email: --otp-from's mail source. */
+  readLink?(vars: Record<string, string>): Promise<string>;
   /** Sleeps out a 429 (with a countdown in the CLI). */
   waitOut?(seconds: number, reason: string): Promise<void>;
   /** Must throw when the write is not confirmed (confirmWrite). */
