@@ -37,6 +37,8 @@ export interface TempRegistrationsBody {
   counts: TempRegistrationsResult['counts'];
   findings: FindingJson[];
   trace?: TempRegistrationsResult['trace'];
+  /** The unconfirmed signups by email (first 50), each pending / expired / link expired. */
+  pendingSignups?: TempRegistrationsResult['pendingSignups'];
   inMemoryOnly?: boolean;
   stacks: TempRegistrationsResult['stacks'];
   clock: { now: string };
@@ -48,7 +50,7 @@ export interface TempRegistrationsBody {
 export type TempRegistrationsJson = Envelope<'temp-registrations'> & TempRegistrationsBody;
 
 export const TEMP_REGISTRATIONS_FIELDS = {
-  target: true, tables: true, counts: true, findings: true, trace: true, inMemoryOnly: true, stacks: true, clock: true, plan: true, applied: true, verified: true,
+  target: true, tables: true, counts: true, findings: true, trace: true, pendingSignups: true, inMemoryOnly: true, stacks: true, clock: true, plan: true, applied: true, verified: true,
 } as const satisfies FieldList<TempRegistrationsBody>;
 
 export function toTempRegistrationsJson(result: TempRegistrationsResult, view: WriteView): TempRegistrationsJson {
@@ -60,6 +62,7 @@ export function toTempRegistrationsJson(result: TempRegistrationsResult, view: W
       counts: result.counts,
       findings: result.findings.map(findingJson),
       trace: result.trace,
+      pendingSignups: result.pendingSignups,
       inMemoryOnly: result.inMemoryOnly,
       stacks: result.stacks,
       clock: result.clock,
