@@ -5,6 +5,7 @@
  */
 import type { CheckResult } from '../checks/types.js';
 import type { OpenedDatabase } from '../db/open.js';
+import { asResolvedFlow, discoverAt } from '../register-test/discover/index.js';
 import { runRegisterTest, type ProfileChoice } from '../register-test/index.js';
 
 export interface RegisterTestCheckOptions {
@@ -17,7 +18,9 @@ export interface RegisterTestCheckOptions {
 export async function registerTestCheck(options: RegisterTestCheckOptions): Promise<CheckResult> {
   const { url, db, flowFile, profile } = options;
   try {
-    const result = await runRegisterTest({ url, db, otpFromDb: Boolean(db), flowFile, profile });
+    // No flow and no profile: find the signup as register-test does (--profile auto), so doctor --url needs no flags.
+    const discovered = !flowFile && (profile ?? 'auto') === 'auto' ? asResolvedFlow(await discoverAt(url, {})) : undefined;
+    const result = await runRegisterTest({ url, db, otpFromDb: Boolean(db), flowFile, profile, discovered });
     const findings = result.findings.map((f) => ({ ...f, check: f.check || 'register-test' }));
     return {
       check: 'register-test',
