@@ -4,7 +4,7 @@ import { countByStatus, doctorOutcome } from '../contract/doctor.js';
 import type { FleetEntry } from '../fleet/run-fleet.js';
 import { worstExit } from '../fleet/run-fleet.js';
 import { chalk } from './color.js';
-import { fleetLine } from './fleet.js';
+import { fleetJsonBody, fleetLine } from './fleet.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
 import { mark } from './table.js';
@@ -36,24 +36,8 @@ export function renderDoctorFleet(write: Write, entries: FleetEntry<DoctorResult
 }
 
 export function doctorFleetJson(entries: FleetEntry<DoctorResult>[], failOn: FailOn): string {
-  const worst = worstExit(entries);
-  return jsonDocument('doctor', worst === 0, {
+  return jsonDocument('doctor', worstExit(entries) === 0, {
     failOn,
-    fleet: {
-      text: fleetLine(entries),
-      databases: entries.length,
-      ok: entries.filter((e) => e.exitCode === 0).length,
-      problems: entries.filter((e) => e.exitCode === 1).length,
-      errors: entries.filter((e) => e.exitCode === 2).length,
-      exitCode: worst,
-    },
-    databases: entries.map((e) => ({
-      target: { kind: 'postgres', source: e.target.source, display: e.target.display },
-      database: e.target.database,
-      status: ['ok', 'problems', 'error'][e.exitCode],
-      exitCode: e.exitCode,
-      ...(e.result ? { ok: doctorOutcome(e.result, failOn).ok, counts: countByStatus(e.result), checks: e.result.checks } : {}),
-      ...(e.error ? { error: e.error } : {}),
-    })),
+    ...fleetJsonBody(entries, (result) => ({ ok: doctorOutcome(result, failOn).ok, counts: countByStatus(result), checks: result.checks })),
   });
 }

@@ -38,30 +38,32 @@ export function fleetLine(entries: readonly FleetEntry<unknown>[]): string {
   return `${entries.length} database${entries.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
-/** The one --json document of a fleet scan: a section per database; ok only when every database is. */
-export function sequencesFleetJson(entries: FleetEntry<ScanSequencesResult>[], options: { all?: boolean } = {}): string {
-  const worst = worstExit(entries);
-  return jsonDocument('sequences', worst === 0, {
+/** The fleet part every fleet document shares: the counts, and a section per database with what `body` adds. */
+export function fleetJsonBody<R>(entries: readonly FleetEntry<R>[], body: (result: R) => Record<string, unknown>): { fleet: Record<string, unknown>; databases: Record<string, unknown>[] } {
+  return {
     fleet: {
       text: fleetLine(entries),
       databases: entries.length,
       ok: entries.filter((e) => e.exitCode === 0).length,
       problems: entries.filter((e) => e.exitCode === 1).length,
       errors: entries.filter((e) => e.exitCode === 2).length,
-      exitCode: worst,
+      exitCode: worstExit(entries),
     },
     databases: entries.map((e) => ({
       target: { kind: 'postgres', source: e.target.source, display: e.target.display },
       database: e.target.database,
       status: STATUS[e.exitCode],
       exitCode: e.exitCode,
-      ...(e.result
-        ? {
-            summary: summaryJson(e.result, e.result.durationMs),
-            findings: (options.all ? e.result.findings : e.result.findings.filter(isProblem)).map(jsonFinding),
-          }
-        : {}),
+      ...(e.result ? body(e.result) : {}),
       ...(e.error ? { error: e.error } : {}),
     })),
-  });
+  };
+}
+
+/** The one --json document of a fleet scan: a section per database; ok only when every database is. */
+export function sequencesFleetJson(entries: FleetEntry<ScanSequencesResult>[], options: { all?: boolean } = {}): string {
+  return jsonDocument('sequences', worstExit(entries) === 0, fleetJsonBody(entries, (result) => ({
+    summary: summaryJson(result, result.durationMs),
+    findings: (options.all ? result.findings : result.findings.filter(isProblem)).map(jsonFinding),
+  })));
 }
