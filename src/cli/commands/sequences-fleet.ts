@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ScanSequencesResult } from '../../checks/sequences-types.js';
 import type { PostgresTarget } from '../../db/target.js';
+import type { FleetEntry } from '../../fleet/run-fleet.js';
 import { EXIT, isHealfixError, UsageError, type ExitCode } from '../../errors.js';
 import { parsePositiveInt, sessionOptionsFrom, targetOptionsFrom, type ConnectionFlags } from '../options.js';
 import { errorForJson } from '../run.js';
@@ -22,32 +23,50 @@ export function isFleet(flags: FleetFlags, urls: string[]): boolean {
 
 /** `sequences` over many databases: --all-databases, repeated -d, --targets FILE; bounded by --jobs. */
 export async function runSequencesFleet(flags: FleetFlags, urls: string[]): Promise<ExitCode> {
-  const jobs = flags.jobs === undefined ? availableParallelism() : parsePositiveInt(flags.jobs, '--jobs', 64);
+  const jobs = fleetJobs(flags);
   const targets = await fleetTargets(flags, urls);
   const { openPostgres } = await import('../../db/postgres.js');
   const { hasProblems, scanSequences } = await import('../../checks/sequences.js');
+  const { writeStdout } = await import('../../report/io.js');
+  const report = await import('../../report/fleet.js');
+  const session = sessionOptionsFrom(flags);
+  const entries = await runFleetWithProgress<ScanSequencesResult>(targets, { jobs, json: flags.json }, async (target, signal) => {
+    // One connection per database: --jobs bounds the fleet's connections to the server.
+    const db = await openPostgres(target, { ...session, maxConnections: 1 });
+    try {
+      const result = await scanSequences(db, { schemas: flags.schema, tables: flags.table, concurrency: 1, signal });
+      return { exitCode: hasProblems(result) ? EXIT.PROBLEMS : EXIT.OK, result };
+    } finally {
+      await db.close();
+    }
+  });
+  if (flags.json) writeStdout(report.sequencesFleetJson(entries, { all: flags.all }));
+  else report.renderSequencesFleet(writeStdout, entries);
+  const { worstExit } = await import('../../fleet/run-fleet.js');
+  return worstExit(entries);
+}
+
+/** --jobs, default one per core: the fleet's parallel databases. */
+export function fleetJobs(flags: { jobs?: string }): number {
+  return flags.jobs === undefined ? availableParallelism() : parsePositiveInt(flags.jobs, '--jobs', 64);
+}
+
+/** Runs `work` on every database of the fleet with the progress line "12/40 databases" and Ctrl-C, each failure that database's own error. */
+export async function runFleetWithProgress<R>(
+  targets: PostgresTarget[],
+  { jobs, json }: { jobs: number; json?: boolean },
+  work: (target: PostgresTarget, signal?: AbortSignal) => Promise<{ exitCode: ExitCode; result: R }>,
+): Promise<FleetEntry<R>[]> {
   const { runFleet } = await import('../../fleet/run-fleet.js');
   const { startProgress } = await import('../spinner.js');
   const { abortOnCtrlC } = await import('../interrupt.js');
-  const { writeStdout, writeStderr } = await import('../../report/io.js');
-  const report = await import('../../report/fleet.js');
-  const session = sessionOptionsFrom(flags);
-  const progress = await startProgress(`0/${targets.length} databases`, { json: flags.json });
+  const { writeStderr } = await import('../../report/io.js');
+  const progress = await startProgress(`0/${targets.length} databases`, { json });
   const interrupt = abortOnCtrlC(() => writeStderr('\nStopping (Ctrl-C again to quit at once)…\n'));
-  let entries;
   try {
-    entries = await runFleet<ScanSequencesResult>(
+    return await runFleet<R>(
       targets,
-      async (target, signal) => {
-        // One connection per database: --jobs bounds the fleet's connections to the server.
-        const db = await openPostgres(target, { ...session, maxConnections: 1 });
-        try {
-          const result = await scanSequences(db, { schemas: flags.schema, tables: flags.table, concurrency: 1, signal });
-          return { exitCode: hasProblems(result) ? EXIT.PROBLEMS : EXIT.OK, result };
-        } finally {
-          await db.close();
-        }
-      },
+      work,
       (error) => ({ ...errorForJson(error), exitCode: isHealfixError(error) ? error.exitCode : EXIT.ERROR }),
       { jobs, signal: interrupt.signal, onProgress: (done, total) => progress.update(`${done}/${total} databases`) },
     );
@@ -55,10 +74,6 @@ export async function runSequencesFleet(flags: FleetFlags, urls: string[]): Prom
     progress.stop();
     interrupt.dispose();
   }
-  if (flags.json) writeStdout(report.sequencesFleetJson(entries, { all: flags.all }));
-  else report.renderSequencesFleet(writeStdout, entries);
-  const { worstExit } = await import('../../fleet/run-fleet.js');
-  return worstExit(entries);
 }
 
 export async function fleetTargets(flags: FleetFlags, urls: string[]): Promise<PostgresTarget[]> {
