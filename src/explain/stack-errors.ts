@@ -6,6 +6,7 @@
 import { STACKS } from '../knowledge/index.js';
 import type { ErrorText, StackKnowledge } from '../knowledge/types.js';
 import type { Diagnosis, DiagnosisFacts, DiagnosisId } from './types.js';
+import { shellQuote } from '../checks/next-command.js';
 
 export interface StackMatch {
   stack: StackKnowledge;
@@ -59,14 +60,11 @@ export function foldRefinedHits<T extends HitLike>(hits: T[]): T[] {
 
 type Wording = Pick<Diagnosis, 'title' | 'cause' | 'fix' | 'nextCommands'>;
 
-function shellArg(value: string): string {
-  return /^[A-Za-z0-9_.:/@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 function originOf(url: string | undefined): string {
   if (!url) return '<app-url>';
   try {
-    return shellArg(new URL(url).origin);
+    return shellQuote(new URL(url).origin);
   } catch {
     return '<app-url>';
   }
@@ -77,7 +75,7 @@ export function fillTemplate(template: string, facts: DiagnosisFacts, forCommand
   const wait = facts.seconds !== undefined ? `wait ${facts.seconds} seconds` : 'wait for the window to pass';
   const values: Record<string, string> = {
     tempId: facts.tempId ?? "the session's temp_id",
-    email: facts.email ? (forCommand ? shellArg(facts.email) : facts.email) : '<address>',
+    email: facts.email ? (forCommand ? shellQuote(facts.email) : facts.email) : '<address>',
     origin: originOf(facts.url),
     wait: facts.seconds !== undefined ? `: ${wait}` : '',
     waitText: wait,
