@@ -173,8 +173,10 @@ describeDb('healfix register-test (binary)', () => {
     }
   });
 
-  it('429 explained (exit 1) and waited out with --wait (exit 0)', async () => {
-    const sb = await startSandbox({ app: 'healing-space', pg: pool, registerLimit: { max: 1, windowSec: 2 }, debug: true });
+  it('429 explained (exit 1) and waited out with --wait (exit 0)', { timeout: 120_000 }, async () => {
+    // A 10 s window: the second run must land inside it even when each CLI start takes seconds on a loaded
+    // machine (a 2 s window let it expire first); --wait then sleeps out what is left of it.
+    const sb = await startSandbox({ app: 'healing-space', pg: pool, registerLimit: { max: 1, windowSec: 10 }, debug: true });
     try {
       expect((await runCli(['register-test', '--url', sb.url, '--profile', 'csrf-json'])).code).toBe(0);
       const limited = await runCli(['register-test', '--url', sb.url, '--profile', 'csrf-json']);
