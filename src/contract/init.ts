@@ -16,7 +16,7 @@ export interface InitReport {
 export interface InitBody {
   database: InitDetection['database'];
   stacks: InitDetection['stacks'];
-  app: InitDetection['app'];
+  app: Omit<NonNullable<InitDetection['app']>, 'flow'> | undefined;
   path: string;
   written: Record<string, unknown>;
   actions: string[];
@@ -35,5 +35,6 @@ export function initOutcome(report: InitReport): Outcome {
 
 export function toInitJson(report: InitReport): InitJson {
   const d = report.detection;
-  return { ...envelope('init', initOutcome(report)), database: d.database, stacks: d.stacks, app: d.app, path: report.path, written: report.written, actions: report.actions };
+  const app = d.app && { url: d.app.url, profile: d.app.profile, stack: d.app.stack, signupPath: d.app.signupPath, explanation: d.app.explanation, error: d.app.error };
+  return { ...envelope('init', initOutcome(report)), database: d.database, stacks: d.stacks, app, path: report.path, written: report.written, actions: report.actions };
 }

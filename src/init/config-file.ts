@@ -16,6 +16,8 @@ export interface InitValues {
   databaseUrl?: string;
   envFile?: string;
   url?: string;
+  /** A flow file saved by --save-flow, relative to the config file. */
+  flow?: string;
   profile?: 'auto';
   failOn: 'warn' | 'error';
 }
@@ -53,6 +55,7 @@ export function renderConfig(values: InitValues, notes: InitNotes): string {
       ...(notes.app ? [`Found there: ${notes.app}.`] : []),
     ]);
   }
+  if (values.flow) key('flow', values.flow, ['The signup flow doctor replays: the discovered one, saved as an editable file (register-test --flow).']);
   if (values.profile) key('profile', values.profile, ['How the signup is found: auto discovers it on each run (register-test --profile auto).']);
   key('failOn', values.failOn, ['doctor exits 1 when a check reaches this level: error, or warn to be stricter.']);
   return `${lines.join('\n').trimEnd()}\n`;

@@ -4,6 +4,7 @@
  */
 import type { RecognisedStackSummary } from '../checks/doctor-stacks.js';
 import type { ConnectionOptions } from '../db/open.js';
+import type { Flow } from '../http/flow.js';
 import { findTarget } from '../db/target.js';
 import { databaseKeysFor, type DatabaseKeys } from './database-keys.js';
 
@@ -35,6 +36,8 @@ export interface DetectedApp {
   signupPath?: string;
   explanation: string[];
   error?: string;
+  /** The discovered flow, for --save-flow (not part of the JSON document). */
+  flow?: Flow;
 }
 
 export interface InitDetection {
@@ -72,7 +75,7 @@ async function detectApp(url: string, http: { connectTimeoutMs?: number; timeout
   try {
     const found = await discoverAt(url, http);
     const signupPath = found.flow.steps.find((s) => s.role === 'signup')?.path;
-    return { url, profile: found.profile, stack: found.stack?.title, signupPath, explanation: found.explanation };
+    return { url, profile: found.profile, stack: found.stack?.title, signupPath, explanation: found.explanation, flow: found.flow };
   } catch (error) {
     return { url, explanation: [], error: firstLine(error) };
   }

@@ -23,6 +23,14 @@ describe('healfix init', () => {
     expect(readFileSync(join(dir, 'healfix.config.yaml'), 'utf8')).toBe('failOn: warn\n');
   });
 
+  it('--save-flow without --url: exit 2 with one line, nothing written', async () => {
+    const dir = testTempDir('init-saveflow');
+    const run = await runCli(['init', '--yes', '--save-flow', 'flow.yaml'], { cwd: dir, env: { DATABASE_URL: 'postgres://u@127.0.0.1:1/d' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('healfix: --save-flow saves the signup found at --url: give --url too\n');
+    expect(existsSync(join(dir, 'healfix.config.yaml'))).toBe(false);
+  });
+
   it('nothing detectable: exit 2, the ways to name a database as the hint; --json gets one error document', async () => {
     const dir = testTempDir('init-nothing');
     const run = await runCli(['init', '--yes'], { cwd: dir });

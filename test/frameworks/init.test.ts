@@ -6,7 +6,7 @@
  * the environment variable the URL (or the password) comes from.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -37,6 +37,8 @@ interface InitCase {
   /** The stack doctor must recognise in the catalog (undefined: none expected from the tables alone). */
   stack?: string;
   profile: RegExp;
+  /** --save-flow: the discovered flow saved as a file the config names (instead of profile: auto). */
+  saveFlow?: string;
 }
 
 const CASES: InitCase[] = [
@@ -83,6 +85,7 @@ const CASES: InitCase[] = [
       return { env: {}, names: 'databaseUrlEnv: DATABASE_URL' };
     },
     profile: /express|form/,
+    saveFlow: 'flows/signup.yaml',
   },
 ];
 
@@ -103,6 +106,7 @@ for (const c of CASES) {
       app = await c.start({ databaseUrl: url.toString() });
       folder = mkdtempSync(join(tmpdir(), `healfix-init-${c.dir}-`));
       cpSync(join(APPS_DIR, c.dir), folder, { recursive: true });
+      mkdirSync(join(folder, 'flows'), { recursive: true });
       shell = c.configure(folder, url);
     });
     afterAll(async () => {
@@ -117,7 +121,8 @@ for (const c of CASES) {
     });
 
     it('writes healfix.config.yaml naming where the database comes from, with no password in it', async () => {
-      const run = await runCli(['init', '--yes', '--url', app.url, '--json'], { cwd: folder, env: shell.env, timeoutMs: 120_000 });
+      const saveFlow = c.saveFlow ? ['--save-flow', c.saveFlow] : [];
+      const run = await runCli(['init', '--yes', '--url', app.url, ...saveFlow, '--json'], { cwd: folder, env: shell.env, timeoutMs: 120_000 });
       show(`${c.title} init`, run.stdout + run.stderr);
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const doc = JSON.parse(run.stdout);
@@ -130,7 +135,10 @@ for (const c of CASES) {
       expect(text).not.toContain(password);
       expect(run.stdout + run.stderr).not.toContain(password);
       expect(text).toContain(shell.names);
-      expect(parse(text)).toMatchObject({ url: app.url, profile: 'auto', failOn: 'error' });
+      const keys = parse(text);
+      expect(keys).toMatchObject({ url: app.url, failOn: 'error', ...(c.saveFlow ? { flow: c.saveFlow } : { profile: 'auto' }) });
+      // The saved flow is the one register-test --flow reads back (doctor below replays it).
+      if (c.saveFlow) expect(parse(readFileSync(join(folder, c.saveFlow), 'utf8')).steps.some((s: { role?: string }) => s.role === 'signup')).toBe(true);
     });
 
     it('then `healfix doctor` with no flags, from that folder, passes: database checks and the replay against the recorded URL', async () => {

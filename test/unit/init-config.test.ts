@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { projectConfigSchema } from '../../src/config/schema.js';
 import { assertWritable, existingConfig, renderConfig } from '../../src/init/config-file.js';
 import { databaseKeysFor } from '../../src/init/database-keys.js';
+import { detectedValues, withAnswers, writtenKeys } from '../../src/init/values.js';
 import { findTarget, fromUrl } from '../../src/db/target.js';
 import { testTempDir } from '../helpers/tmp.js';
 
@@ -86,5 +87,22 @@ describe('an existing config is never replaced silently', () => {
     expect(() => assertWritable(dir, true)).not.toThrow();
     writeFileSync(join(dir, 'healfix.config.json'), '{}');
     expect(() => assertWritable(dir, true)).toThrow('healfix.config.json would still win over a new healfix.config.yaml: remove it first');
+  });
+});
+
+describe('detected values and the answers given over them', () => {
+  const detection = {
+    database: { source: 'DATABASE_URL', kind: 'postgres' as const, display: 'postgres://u:****@h:5432/d', connected: true, databaseUrlEnv: 'DATABASE_URL', note: 'from the environment variable DATABASE_URL' },
+    stacks: [],
+    app: { url: 'http://127.0.0.1:8000', profile: 'django-allauth', explanation: [], flow: { name: 'x', steps: [] } as never },
+  };
+  it('--yes: every detected value; --save-flow replaces profile: auto with the flow file', () => {
+    expect(detectedValues(detection, { failOn: 'error' })).toEqual({ databaseUrlEnv: 'DATABASE_URL', url: 'http://127.0.0.1:8000', profile: 'auto', failOn: 'error' });
+    expect(writtenKeys(detectedValues(detection, { failOn: 'warn', flowFile: 'flows/signup.yaml' }))).toEqual({ databaseUrlEnv: 'DATABASE_URL', url: 'http://127.0.0.1:8000', flow: 'flows/signup.yaml', failOn: 'warn' });
+  });
+  it('answers: an emptied URL drops the flow and profile with it; a named variable replaces a plain databaseUrl', () => {
+    const values = detectedValues(detection, { failOn: 'error' });
+    expect(writtenKeys(withAnswers(values, { databaseUrlEnv: 'APP_DB', failOn: 'warn' }))).toEqual({ databaseUrlEnv: 'APP_DB', failOn: 'warn' });
+    expect(writtenKeys(withAnswers({ databaseUrl: 'postgres://u@h/d', failOn: 'error' }, { databaseUrlEnv: 'APP_DB', failOn: 'error' }))).toEqual({ databaseUrlEnv: 'APP_DB', failOn: 'error' });
   });
 });
