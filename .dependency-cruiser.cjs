@@ -16,7 +16,7 @@ const KNOWN = {
   reportSequences: '^src/report/(sequences|fleet|doctor-fleet)\\.ts$',
 };
 
-const CORE = '^src/(checks|fix|explain|register-test|demo|fleet)/';
+const CORE = '^src/(checks|fix|explain|register-test|demo|fleet|init)/';
 const BASE = '^src/(knowledge|http|db|config|embedded)/';
 const FINDING_TYPES = '^src/checks/types\\.ts$';
 const SHARED = '^src/(errors|secrets)\\.ts$';
@@ -49,7 +49,7 @@ module.exports = {
       comment: 'knowledge, http, db, config and embedded are the ground floor of the domain: they import no core module, not even a type.',
       severity: 'error',
       from: { path: BASE },
-      to: { path: '^src/(cli|doctor|contract|report|checks|fix|explain|register-test|demo|fleet)/', pathNot: FINDING_TYPES },
+      to: { path: '^src/(cli|doctor|contract|report|checks|fix|explain|register-test|demo|fleet|init)/', pathNot: FINDING_TYPES },
     },
     {
       name: 'base-finding-types-only',
@@ -77,14 +77,14 @@ module.exports = {
       comment: 'reporters render results; they import types from the layers, code only from shared modules and contract/.',
       severity: 'error',
       from: { path: '^src/report/', pathNot: KNOWN.reportSequences },
-      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|fleet|knowledge|http|db|config|embedded)/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|fleet|init|knowledge|http|db|config|embedded)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'contract-types-only',
       comment: 'the --json contract is pure functions over result types: no I/O, no core code.',
       severity: 'error',
       from: { path: '^src/contract/' },
-      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|fleet|knowledge|http|db|config|embedded|report)/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^src/(cli|doctor|register-test|checks|fix|explain|demo|fleet|init|knowledge|http|db|config|embedded|report)/', dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {

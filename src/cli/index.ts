@@ -24,7 +24,8 @@ export function buildProgram(): Command {
   for (const command of program.commands) {
     command.exitOverride();
     // Every command that reads a database also reads the project config (flags > environment > config).
-    if (command.options.some((o) => o.long === '--database-url')) {
+    // init writes the config: it never reads one (an existing one is refused, or replaced with --force).
+    if (command.name() !== 'init' && command.options.some((o) => o.long === '--database-url')) {
       command.option('--config <file>', 'project config to use (default: healfix.config.{json,yaml,yml,js,mjs,cjs} or package.json "healfix", from here upward)');
     }
   }

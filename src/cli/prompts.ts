@@ -40,3 +40,32 @@ export async function askSecret(message: string): Promise<string> {
   const { password } = await import('@inquirer/prompts');
   return password({ message, mask: '*' }, { output: process.stderr });
 }
+
+/** Whether prompts may run: a terminal on stdin and stderr (inquirer exits silently without one). */
+export function canPrompt(): boolean {
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+}
+
+export interface InitPromptDefaults {
+  databaseUrlEnv?: string;
+  url?: string;
+  failOn: 'warn' | 'error';
+}
+
+/** `healfix init` without --yes: each detected value is the default; an empty answer drops the key. */
+export async function askInitValues(defaults: InitPromptDefaults): Promise<InitPromptDefaults> {
+  const { input, select } = await import('@inquirer/prompts');
+  const context = { output: process.stderr };
+  try {
+    const databaseUrlEnv = await input(
+      { message: 'Environment variable holding the database URL (empty: none)', default: defaults.databaseUrlEnv ?? '', validate: (v) => v === '' || /^[A-Za-z_]\w*$/.test(v) || 'a variable name, e.g. DATABASE_URL' },
+      context,
+    );
+    const url = await input({ message: 'URL of the running app (empty: none)', default: defaults.url ?? '', validate: (v) => v === '' || /^https?:\/\/[^/]/i.test(v) || 'an http:// or https:// URL' }, context);
+    const failOn = await select({ message: 'doctor fails on', default: defaults.failOn, choices: [{ value: 'error' as const }, { value: 'warn' as const }] }, context);
+    return { databaseUrlEnv: databaseUrlEnv || undefined, url: url || undefined, failOn };
+  } catch (error) {
+    if ((error as Error).name === 'ExitPromptError') throw new NotConfirmedError('cancelled, nothing written');
+    throw error;
+  }
+}

@@ -77,9 +77,12 @@ export function findTarget(options: TargetOptions = {}): DatabaseTarget | undefi
   const config = options.config;
   if (config?.databaseUrl) return fromUrl(config.databaseUrl, `config ${config.label}`, cwd);
   if (config?.databaseUrlEnv) {
-    const value = env[config.databaseUrlEnv];
-    if (!value) throw new ConfigError(`${config.label}: databaseUrlEnv names ${config.databaseUrlEnv}, which is not set`);
-    return fromUrl(value, `config ${config.label}`, cwd);
+    // As dotenv does: the environment wins, else the app's .env (or --env-file) may hold the variable.
+    const file = resolve(cwd, options.envFile ?? '.env');
+    const fromFile = !env[config.databaseUrlEnv] && existsSync(file) ? parseDotenv(readFileSync(file))[config.databaseUrlEnv] : undefined;
+    const value = env[config.databaseUrlEnv] || fromFile;
+    if (!value) throw new ConfigError(`${config.label}: databaseUrlEnv names ${config.databaseUrlEnv}, which is not set${existsSync(file) ? ` here nor in ${options.envFile ?? '.env'}` : ''}`);
+    return fromUrl(value, `config ${config.label}${fromFile ? ` (${config.databaseUrlEnv} from ${options.envFile ?? '.env'})` : ''}`, cwd);
   }
 
   const app = findAppConfig({ cwd, env, envFile: options.envFile, djangoSettings: options.djangoSettings });

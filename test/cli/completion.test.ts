@@ -48,7 +48,7 @@ describeShell('bash')('bash completion', () => {
   }
 
   it('subcommands, then the options of the one typed, then the choices of an option', () => {
-    expect(complete(['healfix', ''])).toEqual(['doctor', 'sequences', 'temp-registrations', 'rate-limits', 'register-test', 'explain', 'demo', 'completion', '--help', '--version']);
+    expect(complete(['healfix', ''])).toEqual(['doctor', 'sequences', 'temp-registrations', 'rate-limits', 'register-test', 'explain', 'init', 'demo', 'completion', '--help', '--version']);
     expect(complete(['healfix', 'r'])).toEqual(['rate-limits', 'register-test']);
     expect(complete(['healfix', 're'])).toEqual(['register-test']);
     expect(complete(['healfix', 'doctor', '--fa'])).toEqual(['--fail-on']);

@@ -7,6 +7,7 @@ import { registerExplain } from './explain.js';
 import { registerRegisterTest } from './register-test.js';
 import { registerDemo } from './demo.js';
 import { registerCompletion } from './completion.js';
+import { registerInit } from './init.js';
 
 /** Every subcommand, in the order --help lists them. Each file keeps its heavy imports lazy. */
 export function registerCommands(program: Command): void {
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerRateLimits(program);
   registerRegisterTest(program);
   registerExplain(program);
+  registerInit(program);
   registerDemo(program);
   registerCompletion(program);
 }
