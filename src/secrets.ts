@@ -84,7 +84,8 @@ export function clearSecrets(): void {
 export function encodingsOf(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const jsonTwice = JSON.stringify(json).slice(1, -1);
-  const percent = encodeURIComponent(secret);
+  // A lone surrogate (half of an emoji) has no percent-encoding: mask its well-formed spelling instead of throwing.
+  const percent = encodeURIComponent(secret.replace(/\p{Cs}/gu, '\ufffd'));
   const form = new URLSearchParams({ x: secret }).toString().slice(2);
   const base64 = Buffer.from(secret, 'utf8').toString('base64');
   const asciiJson = json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

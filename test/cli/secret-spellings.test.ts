@@ -34,7 +34,8 @@ function passwords(count: number): string[] {
     let p = '';
     for (let j = 0; j < length; j++) p += next() < 0.85 ? PRINTABLE[Math.floor(next() * PRINTABLE.length)] : UNICODE[Math.floor(next() * UNICODE.length)];
     // Always the characters that broke URL parsing and masking before.
-    out.push(`${p}@:#?/%"\\`.slice(0, 4 + (i % 6)) + p);
+    // Cut by code point, not UTF-16 unit: half of an emoji is no password anyone can type.
+    out.push([...`${p}@:#?/%"\\`].slice(0, 4 + (i % 6)).join('') + p);
   }
   return out;
 }

@@ -103,3 +103,13 @@ describe('the secret registry', () => {
     expect(maskSecrets('about abc')).toBe('about abc');
   });
 });
+
+describe('a secret with half of an emoji (a lone surrogate)', () => {
+  afterEach(() => clearSecrets());
+  it('is registered and masked instead of throwing URIError from the percent spelling', () => {
+    const secret = 'pw-\ud83d-tail';
+    expect(() => encodingsOf(secret)).not.toThrow();
+    registerSecret(secret);
+    expect(maskSecrets(`login with ${secret} now`)).toBe('login with **** now');
+  });
+});
