@@ -1,5 +1,9 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/demo/sandbox/server.js';
 import { runCli } from '../helpers/exec.js';
 import { createSanaDb, plantSanaProblems, type SanaDb } from '../fixtures/sana.js';
 
@@ -18,6 +22,23 @@ function sana(problems: boolean): string {
   return `sqlite:${s.path}`;
 }
 const REFUSED = 'postgres://nobody@127.0.0.1:1/none';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'healfix-outcomes-'));
+  dirs.push(dir);
+  return dir;
+}
+/** An SQLite file whose AUTOINCREMENT counter lags its rows (the explicit-id import of the seed incident). */
+function laggingSqlite(): string {
+  const path = join(scratch(), 'lagging.db');
+  const db = new Database(path);
+  db.exec(`create table users (id integer primary key autoincrement, email text);
+    insert into users (email) values ('a'), ('b');
+    update sqlite_sequence set seq = 0 where name = 'users';`);
+  db.close();
+  return `sqlite:${path}`;
+}
 
 async function outcome(args: string[], expected: 0 | 1 | 2, input?: string): Promise<Record<string, unknown>> {
   const r = await runCli([...args, '--json'], { input });
@@ -60,12 +81,26 @@ describe('--json ok === (exit === 0), through the binary', () => {
     await outcome(['explain', '--no-such-flag'], 2);
   });
 
-  it('sequences: healthy, error', async () => {
+  it('sequences: healthy, problems, fix dry run with and without work, fixed, error', async () => {
     await outcome(['sequences', '-d', clean], 0);
+    const lagging = laggingSqlite();
+    await outcome(['sequences', '-d', lagging], 1);
+    await outcome(['sequences', '-d', lagging, '--fix', '--dry-run'], 1);
+    await outcome(['sequences', '-d', lagging, '--fix', '--yes'], 0);
+    await outcome(['sequences', '-d', lagging, '--fix', '--dry-run'], 0);
     await outcome(['sequences', '-d', REFUSED, '--connect-timeout', '2s'], 2);
   });
 
-  it('register-test: usage error', async () => {
+  it('register-test: works, fails, usage error', async () => {
+    // The SANA double on an SQLite file: one signup with the OTP read from the database works; a race of 3 fails.
+    const path = join(scratch(), 'sana.db');
+    const sb = await startSandbox({ app: 'sana', sqlitePath: path });
+    try {
+      await outcome(['register-test', '--url', sb.url, '-d', `sqlite:${path}`, '--otp-from', 'db'], 0);
+      await outcome(['register-test', '--url', sb.url, '-d', `sqlite:${path}`, '--otp-from', 'db', '--race', '3'], 1);
+    } finally {
+      await sb.close();
+    }
     expect(await outcome(['register-test'], 2)).toMatchObject({ command: 'register-test', error: { code: 'usage' } });
   });
 });
