@@ -4,7 +4,6 @@
  * is read from the app's pages and log. allauth runs with ACCOUNT_EMAIL_CONFIRMATION_HMAC = False so it
  * stores its confirmations (the default HMAC links are covered by the second suite below).
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Browser, hiddenInputs, pageText } from '../helpers/browser.js';
@@ -12,15 +11,11 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 import { describeFramework, djangoAvailable, startDjangoApp, type RunningApp } from '../helpers/frameworks.js';
 import { maildevAvailable, startMailCatcher, type MailCatcher } from '../helpers/mail-catcher.js';
+import { json, showRun, testEmail, testPassword } from './stacks-helpers.js';
 
 const available = djangoAvailable().ok ? maildevAvailable() : djangoAvailable();
-const password = `Pw-${randomBytes(9).toString('base64url')}`;
-const email = (label: string) => `hf-${label}-${randomBytes(4).toString('hex')}@example.test`;
-const json = (stdout: string) => JSON.parse(stdout);
-/** Shown in the run's output so the report can quote what a user sees. */
-function show(args: string[], r: { code: number | null; stdout: string }) {
-  process.stderr.write(`\n$ healfix ${args.join(' ')}   # exit ${r.code}\n${r.stdout}`);
-}
+const password = testPassword();
+const email = testEmail;
 
 describeFramework('healfix on the real Django + allauth + axes app', available, () => {
   let db: TestDatabase;
@@ -32,7 +27,7 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
   const locked = email('locked');
   const healfix = async (args: string[]) => {
     const r = await runCli([...args, '-d', db.url]);
-    show([...args, '-d', 'DB'], r);
+    showRun([...args, '-d', 'DB'], r);
     return r;
   };
 
@@ -148,7 +143,7 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
 
     // explain answers the lockout page the app served with axes' advice.
     const explained = await runCli(['explain', '--json', pageText(lockedPage)]);
-    show(['explain', '--json', '<text of the 403 lockout page>'], explained);
+    showRun(['explain', '--json', '<text of the 403 lockout page>'], explained);
     expect(pageText(lockedPage)).toContain('Account locked: too many login attempts');
     const axesTop = json(explained.stdout).diagnoses[0];
     expect(axesTop.stack).toMatchObject({ id: 'django-axes', error: 'locked' });
@@ -162,7 +157,7 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
     const line = readFileSync(app.logFile, 'utf8').split('\n').find((l) => l.includes('django.security.csrf'))!;
     expect(line).toContain('CSRF cookie not set.');
     const r = await runCli(['explain', '--json', line]);
-    show(['explain', '--json', `'${line}'`], r);
+    showRun(['explain', '--json', `'${line}'`], r);
     const top = json(r.stdout).diagnoses[0];
     expect(top.stack).toMatchObject({ id: 'django', error: 'csrf-cookie-not-set' });
     expect(top.title).toBe('403 Forbidden (CSRF cookie not set)');
@@ -180,7 +175,7 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
     const log = readFileSync(app.logFile, 'utf8');
     const traceback = log.slice(log.indexOf('ERROR django.request'));
     const r = await runCli(['explain', '--json'], { input: traceback });
-    show(['explain', '--json', '< the 500 traceback from the app log'], r);
+    showRun(['explain', '--json', '< the 500 traceback from the app log'], r);
     const top = json(r.stdout).diagnoses[0];
     expect(top).toMatchObject({ id: 'duplicate-key', facts: expect.objectContaining({ constraint: 'auth_user_pkey', table: 'auth_user' }) });
     expect(top.sources).toEqual(expect.arrayContaining(['django', 'psycopg2']));
@@ -200,7 +195,7 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
     try {
       await db.query(`grant select on all tables in schema public to ${role}; revoke select on axes_accessattempt from ${role}`);
       const r = await runCli(['doctor', '--json', '-d', db.urlFor(role, 'stk-reader-pw')]);
-      show(['doctor', '--json', '-d', 'DB-as-reader-without-axes-grant'], r);
+      showRun(['doctor', '--json', '-d', 'DB-as-reader-without-axes-grant'], r);
       expect(r.code).toBe(1);
       const denied = json(r.stdout);
       expect(denied.stacks).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'django-axes', tables: ['axes_accessattempt (not readable)'] })]));
@@ -251,7 +246,7 @@ describeFramework('healfix on the real Django app with allauth\'s default HMAC c
     await mail.waitForMessage(address);
     expect((await db.query('select count(*)::int as n from account_emailconfirmation')).rows[0].n).toBe(0);
     const r = await runCli(['temp-registrations', '--json', '-d', db.url]);
-    show(['temp-registrations', '--json', '-d', 'DB  # HMAC app'], r);
+    showRun(['temp-registrations', '--json', '-d', 'DB  # HMAC app'], r);
     const out = json(r.stdout);
     expect(r.code).toBe(0);
     expect(out.pendingSignups).toEqual([expect.objectContaining({ email: address, state: 'pending' })]);

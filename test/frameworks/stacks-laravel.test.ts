@@ -3,20 +3,16 @@
  * the 419 page and the SQLSTATE[23505] log line explain reads are the app's own. The app has no
  * verification route (no Breeze in Debian), so "verified" is set as Laravel's markEmailAsVerified does.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Browser, hiddenInputs, pageText } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 import { describeFramework, laravelAvailable, startLaravelApp, type RunningApp } from '../helpers/frameworks.js';
+import { json, showRun, testEmail, testPassword } from './stacks-helpers.js';
 
-const password = `Pw-${randomBytes(9).toString('base64url')}`;
-const email = (label: string) => `hf-${label}-${randomBytes(4).toString('hex')}@example.test`;
-const json = (stdout: string) => JSON.parse(stdout);
-function show(args: string[], r: { code: number | null; stdout: string }) {
-  process.stderr.write(`\n$ healfix ${args.join(' ')}   # exit ${r.code}\n${r.stdout}`);
-}
+const password = testPassword();
+const email = testEmail;
 
 describeFramework('healfix on the real Laravel app', laravelAvailable(), () => {
   let db: TestDatabase;
@@ -44,7 +40,7 @@ describeFramework('healfix on the real Laravel app', laravelAvailable(), () => {
 
   it('temp-registrations lists exactly the unverified user, never the verified one, and plans no purge of accounts', async () => {
     const r = await runCli(['temp-registrations', '--json', '-d', db.url]);
-    show(['temp-registrations', '--json', '-d', 'DB'], r);
+    showRun(['temp-registrations', '--json', '-d', 'DB'], r);
     const out = json(r.stdout);
     expect(out.stacks.map((s: { id: string }) => s.id)).toContain('laravel');
     expect(out.pendingSignups.map((s: { email: string }) => s.email)).toEqual([unverified]);
@@ -60,7 +56,7 @@ describeFramework('healfix on the real Laravel app', laravelAvailable(), () => {
     expect(refused.status).toBe(419);
     const text = `HTTP ${refused.status}\n${pageText(refused.html)}`;
     const r = await runCli(['explain', '--json', text]);
-    show(['explain', '--json', `'${text}'`], r);
+    showRun(['explain', '--json', `'${text}'`], r);
     const top = json(r.stdout).diagnoses[0];
     expect(top.stack).toMatchObject({ id: 'laravel' });
     expect(JSON.stringify(top)).toMatch(/_token|XSRF-TOKEN/);
@@ -73,7 +69,7 @@ describeFramework('healfix on the real Laravel app', laravelAvailable(), () => {
     expect((await register(email('lagging'))).status).toBe(500);
     const line = readFileSync(app.logFile, 'utf8').split('\n').find((l) => l.includes('SQLSTATE[23505]'))!;
     const r = await runCli(['explain', '--json'], { input: line });
-    show(['explain', '--json', '< the SQLSTATE[23505] log line'], r);
+    showRun(['explain', '--json', '< the SQLSTATE[23505] log line'], r);
     const top = json(r.stdout).diagnoses[0];
     expect(top).toMatchObject({ id: 'duplicate-key', facts: expect.objectContaining({ constraint: 'users_pkey', table: 'users' }) });
     expect(top.nextCommands[0]).toBe('healfix sequences --fix --table users');

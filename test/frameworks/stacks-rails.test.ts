@@ -3,7 +3,6 @@
  * confirm_within 3 days, lockable at 3 attempts with unlock_in 1 hour): every users row comes from
  * Devise's own registration, confirmation link and failed sign-ins; explain reads the app's pages and log.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Browser, hiddenInputs, links, pageText } from '../helpers/browser.js';
@@ -11,15 +10,12 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 import { describeFramework, railsAvailable, startRailsApp, type RunningApp } from '../helpers/frameworks.js';
 import { maildevAvailable, startMailCatcher, type MailCatcher } from '../helpers/mail-catcher.js';
+import { json, showRun, testEmail, testPassword } from './stacks-helpers.js';
 
 const available = railsAvailable().ok ? maildevAvailable() : railsAvailable();
-const password = `Pw-${randomBytes(9).toString('base64url')}`;
-const email = (label: string) => `hf-${label}-${randomBytes(4).toString('hex')}@example.test`;
-const json = (stdout: string) => JSON.parse(stdout);
+const password = testPassword();
+const email = testEmail;
 const DEVISE_SETTINGS = ['--setting', 'confirm_within=3d', '--setting', 'unlock_in=1h', '--setting', 'maximum_attempts=3'];
-function show(args: string[], r: { code: number | null; stdout: string }) {
-  process.stderr.write(`\n$ healfix ${args.join(' ')}   # exit ${r.code}\n${r.stdout}`);
-}
 
 describeFramework('healfix on the real Rails + Devise app', available, () => {
   let db: TestDatabase;
@@ -31,7 +27,7 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
   const locked = email('locked');
   const healfix = async (args: string[]) => {
     const r = await runCli([...args, '-d', db.url]);
-    show([...args, '-d', 'DB'], r);
+    showRun([...args, '-d', 'DB'], r);
     return r;
   };
 
@@ -92,7 +88,7 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
     const refusal = pageText(page.html);
     expect(refusal).toMatch(/Email needs to be confirmed within 3 days, please request a new one/);
     const explained = await runCli(['explain', '--json', refusal]);
-    show(['explain', '--json', '<text of the page the expired confirmation link opens>'], explained);
+    showRun(['explain', '--json', '<text of the page the expired confirmation link opens>'], explained);
     expect(json(explained.stdout).diagnoses[0].stack).toMatchObject({ id: 'devise', error: 'unconfirmed' });
     const before = (await db.query('select count(*)::int as n from users')).rows[0].n;
     const purge = await healfix(['temp-registrations', '--purge-expired', '--yes', ...DEVISE_SETTINGS]);
@@ -130,7 +126,7 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
     expect(pageText(signIn.html)).not.toContain('locked');
 
     const explained = await runCli(['explain', '--json', pageText(refused.html)]);
-    show(['explain', '--json', '<text of the sign-in page answering the right password>'], explained);
+    showRun(['explain', '--json', '<text of the sign-in page answering the right password>'], explained);
     expect(json(explained.stdout).diagnoses[0].stack).toMatchObject({ id: 'devise', error: 'locked' });
   });
 
@@ -142,7 +138,7 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
     const text = pageText((await browser.get(answer.location!)).html);
     expect(text).toContain('You have to confirm your email address before continuing.');
     const r = await runCli(['explain', '--json', text]);
-    show(['explain', '--json', '<text of the sign-in page of an unconfirmed user>'], r);
+    showRun(['explain', '--json', '<text of the sign-in page of an unconfirmed user>'], r);
     expect(json(r.stdout).diagnoses[0].stack).toMatchObject({ id: 'devise', error: 'unconfirmed' });
   });
 
@@ -153,7 +149,7 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
     const id = refused.headers.get('x-request-id');
     const lines = readFileSync(app.logFile, 'utf8').split('\n').filter((l) => l.startsWith(`[${id}]`)).slice(0, 8).join('\n');
     const r = await runCli(['explain', '--json'], { input: lines });
-    show(['explain', '--json', '< the 422 request\'s log lines'], r);
+    showRun(['explain', '--json', '< the 422 request\'s log lines'], r);
     const top = json(r.stdout).diagnoses[0];
     expect(top.stack).toMatchObject({ id: 'rails', error: 'invalid-authenticity-token' });
     expect(JSON.stringify(top)).toContain('authenticity_token');
@@ -170,7 +166,7 @@ describeFramework('healfix on the real Rails + Devise app', available, () => {
     const id = answer.headers.get('x-request-id');
     const lines = readFileSync(app.logFile, 'utf8').split('\n').filter((l) => l.startsWith(`[${id}]`)).join('\n');
     const r = await runCli(['explain', '--json'], { input: lines });
-    show(['explain', '--json', '< the 500 request\'s log lines'], r);
+    showRun(['explain', '--json', '< the 500 request\'s log lines'], r);
     const top = json(r.stdout).diagnoses[0];
     expect(top).toMatchObject({ id: 'duplicate-key', facts: expect.objectContaining({ constraint: 'users_pkey', table: 'users' }) });
     expect(top.nextCommands[0]).toBe('healfix sequences --fix --table users');
