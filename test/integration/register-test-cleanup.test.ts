@@ -3,6 +3,7 @@
  * pg_dump of its migrations): the dependent rows go first (account_emailconfirmation → account_emailaddress →
  * auth_user), in one transaction, proven by re-reading; a role that may not delete gets a finding, not a crash.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
@@ -10,6 +11,9 @@ import type { Flow } from '../../src/http/flow.js';
 import { cleanupRun } from '../../src/register-test/cleanup.js';
 import type { RegisterTestResult } from '../../src/register-test/index.js';
 import { createTestDatabase, describeDb, dropRole, type TestDatabase } from '../helpers/db.js';
+
+// Roles are cluster-wide: a name of this run's own, so a shared server (CI's second run) never meets a leftover.
+const NO_DELETE = `healfix_rt_nodel_${randomBytes(3).toString('hex')}`;
 
 const flow: Flow = { name: 'allauth', steps: [{ name: 's', method: 'POST', path: '/accounts/signup/' }], database: { account: { table: 'auth_user', column: 'email', value: '{{email}}' } } };
 const emptyResult = (): RegisterTestResult => ({ url: 'http://x/', profile: 'flow', profileReason: '', ok: true, user: { username: 'u', email: 'e', phone: '' }, steps: [], findings: [], created: ['account'], summary: '' });
@@ -23,7 +27,7 @@ describeDb('register-test --cleanup with foreign keys from the catalog', () => {
     await tdb.query("select pg_catalog.set_config('search_path', 'public', false)");
   });
   afterAll(async () => {
-    await dropRole('healfix_rt_nodelete').catch(() => {});
+    await dropRole(NO_DELETE).catch(() => {});
     await tdb.drop();
   });
 
@@ -78,10 +82,10 @@ describeDb('register-test --cleanup with foreign keys from the catalog', () => {
 
   it('a role that may not delete the confirmation rows: one finding, rolled back, every row still there (no internal error)', async () => {
     await signup('locked@example.test');
-    await tdb.query(`create role healfix_rt_nodelete login password 'pw'`);
-    await tdb.query('grant select, delete on auth_user, account_emailaddress to healfix_rt_nodelete');
-    await tdb.query('grant select on account_emailconfirmation to healfix_rt_nodelete');
-    const db = await openDatabase({ databaseUrl: tdb.urlFor('healfix_rt_nodelete', 'pw') }, { write: true });
+    await tdb.query(`create role ${NO_DELETE} login password 'pw'`);
+    await tdb.query(`grant select, delete on auth_user, account_emailaddress to ${NO_DELETE}`);
+    await tdb.query(`grant select on account_emailconfirmation to ${NO_DELETE}`);
+    const db = await openDatabase({ databaseUrl: tdb.urlFor(NO_DELETE, 'pw') }, { write: true });
     try {
       const result = await cleanup(db, 'locked@example.test');
       expect(result.ok).toBe(false);
