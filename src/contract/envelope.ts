@@ -3,6 +3,7 @@
  * toXxxJson() that lists its fields; `ok` and the exit code come from one Outcome. The per-command
  * field lists (FIELDS) are checked against docs/json.md by test/unit/json-contract.test.ts.
  */
+import type { Finding } from '../checks/types.js';
 import { EXIT, type ExitCode } from '../errors.js';
 
 /** Bumped on any breaking change of a --json document; documented in docs/json.md. */
@@ -39,17 +40,8 @@ export function envelope<C extends string>(command: C, outcome: Outcome): Envelo
   return { schemaVersion: JSON_SCHEMA_VERSION, command, ok: outcome.ok };
 }
 
-/** A finding as documents carry it: every field named, nothing internal. */
-export interface FindingJson {
-  check: string;
-  severity: 'ok' | 'warn' | 'error';
-  title: string;
-  detail?: string;
-  hint?: string;
-  nextCommand?: string;
-  subject?: string;
-  data?: Record<string, unknown>;
-}
+/** A finding as documents carry it: every field named (the check's Finding, field by field), nothing internal. */
+export type FindingJson = Pick<Finding, 'check' | 'severity' | 'title' | 'detail' | 'hint' | 'nextCommand' | 'subject' | 'data'>;
 
 export function findingJson(f: FindingJson): FindingJson {
   return { check: f.check, severity: f.severity, title: f.title, detail: f.detail, hint: f.hint, nextCommand: f.nextCommand, subject: f.subject, data: f.data };
