@@ -54,14 +54,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
       throw error;
     });
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      await server.stop().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    };
-    return { url, port, stop };
+    return { url, port, stop: stopOnce(server, dir) };
   }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
@@ -73,13 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     onLog: () => {},
     onError: () => {},
   });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await server.stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = stopOnce(server, dir);
   try {
     await server.initialise();
     await server.start();
@@ -132,4 +119,15 @@ function removeListenersAddedSince(before: Map<string, Function[]>): void {
       if (!known.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
+}
+
+/** Stops the server and removes its data folder, once however often it is called (Ctrl-C and the normal end may both ask). */
+function stopOnce(server: { stop(): Promise<unknown> }, dir: string): () => Promise<void> {
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
 }
