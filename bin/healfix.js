@@ -5,6 +5,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { readFileSync } = await import('node:fs');
   process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
 } else {
+  // Node 21+ has a global navigator; on Node 20 pg finds none and asks `new Response()` whether
+  // this is Cloudflare Workers, which loads Node's whole fetch implementation (~18 ms) at every start.
+  // The same answer as Node 21+ gives: this is Node.
+  globalThis.navigator ??= { userAgent: `Node.js/${process.versions.node.split('.')[0]}` };
   const { main } = await import('../dist/cli/index.js');
   await main(process.argv);
 }

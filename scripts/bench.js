@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// npm run bench [-- --tables N]: builds N tables with lagging sequences, then times
-//   - `healfix sequences --json` (the built binary, whole process) against the naive loop
-//     (one round trip per max() and per sequence read, one connection) in the same run,
+// npm run bench [-- --tables N] [-- --databases D --fleet-tables T]: builds N tables with lagging sequences, then times
+//   - `healfix sequences --json` (the built binary, whole process) against the server's floor for the same
+//     reads, run alternately with it so that whatever else the machine does weighs on both alike, and the
+//     naive loop (one round trip per max() and per sequence read, one connection),
 //   - `healfix sequences --fix --yes` for all N, its repair phase against the server's floor for the same
 //     repairs (a server-side loop on one backend) and the one-round-trip-per-step loop,
+//   - a fleet: D databases of T tables (default 100 x 50, every tenth with five lagging sequences),
+//     `sequences --targets` and `doctor --targets` against the server's floor for the same scans,
 //   - `healfix --version` against `node -e 0` (median of 15).
 // Uses HEALFIX_BENCH_DATABASE_URL (an admin URL; a scratch database is created and dropped there) or
 // starts an embedded PostgreSQL with default settings (max_locks_per_transaction = 64).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +20,19 @@ import pg from 'pg';
 
 const BIN = fileURLToPath(new URL('../bin/healfix.js', import.meta.url));
 const args = process.argv.slice(2);
-const tablesArg = args.indexOf('--tables');
-const N = tablesArg >= 0 ? Number(args[tablesArg + 1]) : 10_000;
-if (!Number.isInteger(N) || N < 1) {
-  process.stderr.write('--tables must be a positive whole number\n');
-  process.exit(2);
+function wholeNumber(flag, fallback) {
+  const at = args.indexOf(flag);
+  const value = at >= 0 ? Number(args[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`${flag} must be a positive whole number\n`);
+    process.exit(2);
+  }
+  return value;
 }
-const RUNS = 3;
+const N = wholeNumber('--tables', 10_000);
+const FLEET_DBS = wholeNumber('--databases', 100);
+const FLEET_TABLES = wholeNumber('--fleet-tables', 50);
+const RUNS = 5;
 const log = (text) => process.stdout.write(`${text}\n`);
 
 async function startServer() {
@@ -84,25 +94,13 @@ async function naive(url) {
  * batching, JSON).
  */
 async function serverFloor(url) {
-  const { DISCOVERY_SQL } = await import('../dist/checks/sequences.js');
   const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
   await Promise.all(clients.map((c) => c.connect()));
   let started = performance.now();
   await clients[0].query('set jit = off');
   await clients[0].query(DISCOVERY_SQL);
   const discoveryMs = performance.now() - started;
-  const { rows } = await clients[0].query("select current_setting('server_version_num')::int >= 180000 as fast");
-  const statements = [];
-  for (let i = 1; i <= N; i += 10) {
-    const reads = [];
-    const seqs = [];
-    for (let j = i; j < i + 10 && j <= N; j++) {
-      reads.push(`(select id from bench.t${j} order by id desc limit 1)`);
-      // The cheapest read of a sequence each server offers (healfix uses the same).
-      seqs.push(rows[0].fast ? `(select last_value from pg_get_sequence_data('bench.t${j}_id_seq'))` : `(select last_value from bench.t${j}_id_seq)`);
-    }
-    statements.push(`select ${reads.join(', ')}, ${seqs.join(', ')}`);
-  }
+  const statements = readStatements(N, await fastSequences(clients[0]));
   let next = 0;
   started = performance.now();
   await Promise.all(clients.map(async (c) => {
@@ -111,6 +109,86 @@ async function serverFloor(url) {
   const readsMs = performance.now() - started;
   await Promise.all(clients.map((c) => c.end()));
   return { discoveryMs, readsMs };
+}
+
+const { DISCOVERY_SQL } = await import('../dist/checks/sequences.js');
+
+async function fastSequences(client) {
+  const { rows } = await client.query("select current_setting('server_version_num')::int >= 180000 as fast");
+  return rows[0].fast;
+}
+
+/** Every table's max() and its sequence's state, ten tables per statement. */
+function readStatements(n, fast) {
+  const statements = [];
+  for (let i = 1; i <= n; i += 10) {
+    const reads = [];
+    const seqs = [];
+    for (let j = i; j < i + 10 && j <= n; j++) {
+      reads.push(`(select id from bench.t${j} order by id desc limit 1)`);
+      // The cheapest read of a sequence each server offers (healfix uses the same).
+      seqs.push(fast ? `(select last_value from pg_get_sequence_data('bench.t${j}_id_seq'))` : `(select last_value from bench.t${j}_id_seq)`);
+    }
+    statements.push(`select ${reads.join(', ')}, ${seqs.join(', ')}`);
+  }
+  return statements;
+}
+
+/**
+ * The server's floor for a fleet: as many databases at a time as healfix's default --jobs (the cores),
+ * each one connection, discovery, and every table's max() and sequence read; nothing else.
+ */
+async function fleetFloor(urls, tables) {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: availableParallelism() }, async () => {
+    while (next < urls.length) {
+      const client = new pg.Client({ connectionString: urls[next++] });
+      await client.connect();
+      await client.query('set jit = off');
+      await client.query(DISCOVERY_SQL);
+      for (const statement of readStatements(tables, await fastSequences(client))) await client.query(statement);
+      await client.end();
+    }
+  }));
+  return performance.now() - started;
+}
+
+/** D databases of T tables, copied from one template; every tenth gets five lagging sequences. */
+async function buildFleet(adminUrl, prefix) {
+  const template = `${prefix}_tpl`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${template}`);
+    const templateUrl = withDatabase(adminUrl, template);
+    await build(templateUrl, FLEET_TABLES);
+    const tpl = new pg.Client({ connectionString: templateUrl });
+    await tpl.connect();
+    // Healthy to begin with: every counter at its table's max.
+    await tpl.query(`do $$ begin for i in 1..${FLEET_TABLES} loop
+      execute format('select setval(%L, (select max(id) from bench.t%s))', format('bench.t%s_id_seq', i), i);
+    end loop; end $$`);
+    await tpl.end();
+    const names = [];
+    for (let i = 1; i <= FLEET_DBS; i++) {
+      const name = `${prefix}_${String(i).padStart(3, '0')}`;
+      await admin.query(`create database ${name} template ${template}`);
+      names.push(name);
+    }
+    let lagging = 0;
+    for (let i = 10; i <= FLEET_DBS; i += 10) {
+      const client = new pg.Client({ connectionString: withDatabase(adminUrl, names[i - 1]) });
+      await client.connect();
+      // The data moved past the counters, as after an explicit-id import.
+      for (let t = 1; t <= Math.min(5, FLEET_TABLES); t++) await client.query(`insert into bench.t${t} (id) values (1000)`);
+      await client.end();
+      lagging++;
+    }
+    return { names, template, lagging };
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Puts every bench sequence back to 1 (lagging again), committing every 500 so the lock table never fills. */
@@ -215,17 +293,21 @@ async function main() {
 
     // Warm the server's caches once for both contenders.
     await runBin(['sequences', '--json', '-d', url]);
+    await serverFloor(url);
+    // Alternately: a busy moment of the machine then slows one run of each, not all runs of one.
     const scans = [];
-    for (let i = 0; i < RUNS; i++) scans.push(await runBin(['sequences', '--json', '-d', url]));
+    const floors = [];
+    for (let i = 0; i < RUNS; i++) {
+      floors.push(await serverFloor(url));
+      scans.push(await runBin(['sequences', '--json', '-d', url]));
+    }
     const doc = JSON.parse(scans[0].stdout);
     if (doc.summary.lagging !== N) throw new Error(`healfix found ${doc.summary.lagging} lagging sequences, expected ${N}`);
     const naives = [];
-    for (let i = 0; i < RUNS; i++) naives.push(await naive(url));
+    for (let i = 0; i < 3; i++) naives.push(await naive(url));
     if (naives[0].lagging !== N) throw new Error(`naive loop found ${naives[0].lagging}, expected ${N}`);
     const scanMs = median(scans.map((s) => s.ms));
     const naiveMs = median(naives.map((s) => s.ms));
-    const floors = [];
-    for (let i = 0; i < RUNS; i++) floors.push(await serverFloor(url));
     const floor = { discoveryMs: median(floors.map((f) => f.discoveryMs)), readsMs: median(floors.map((f) => f.readsMs)) };
     const version = [];
     const bare = [];
@@ -248,9 +330,9 @@ async function main() {
 
     log('');
     log(`  healfix sequences --json   ${fmt(scanMs)} (median of ${RUNS}, whole process; in-process scan ${doc.summary.durationMs} ms)`);
-    log(`  naive loop (1 connection)  ${fmt(naiveMs)} (median of ${RUNS}, in-process, ${2 * N} round trips)`);
-    log(`  ratio                      ${(naiveMs / scanMs).toFixed(1)}x faster (target >= 5x: ${naiveMs / scanMs >= 5 ? 'met' : 'MISSED'}; <= 1 s: ${scanMs <= 1000 ? 'met' : 'MISSED'})`);
-    log(`  server floor               ${fmt(floor.discoveryMs + floor.readsMs)} = discovery query ${fmt(floor.discoveryMs)} + ${N} max() and sequence reads over 2 connections ${fmt(floor.readsMs)} (no client work; node start ${fmt(median(bare))})`);
+    log(`  server floor               ${fmt(floor.discoveryMs + floor.readsMs)} (median of ${RUNS}, run alternately with the scans) = discovery query ${fmt(floor.discoveryMs)} + ${N} max() and sequence reads over 2 connections ${fmt(floor.readsMs)} (no client work, no node start: ${fmt(median(bare))})`);
+    log(`  scan ratio                 ${(scanMs / (floor.discoveryMs + floor.readsMs)).toFixed(2)}x its floor (target <= 1.2x: ${scanMs / (floor.discoveryMs + floor.readsMs) <= 1.2 ? 'met' : 'MISSED'})`);
+    log(`  naive loop (1 connection)  ${fmt(naiveMs)} (median of 3, in-process, ${2 * N} round trips): healfix is ${(naiveMs / scanMs).toFixed(1)}x faster`);
     if (scans[0].rssMb !== null) {
       log(`  peak RSS                   ${Math.max(...scans.map((s) => s.rssMb)).toFixed(0)} MB for ${N} tables, ${small.rssMb.toFixed(0)} MB for ${Math.round(N / 10)}, ${baseline.rssMb.toFixed(0)} MB for none`);
     }
@@ -278,7 +360,8 @@ async function main() {
     log(`  healfix --fix repairs      ${fmt(fixPhase)} (median of ${RUNS}, the repair phase): ${(fixPhase / fixFloorMs).toFixed(2)}x the floor (target <= 1.5x: ${fixPhase / fixFloorMs <= 1.5 ? 'met' : 'MISSED'})`);
     log(`  one round trip per step    ${fmt(naiveFixes[0])} (the way before the server-side loop, 1 connection): ${(naiveFixes[0] / fixFloorMs).toFixed(2)}x the floor`);
     log(`  sequences --fix --yes      ${fmt(fixWhole)} whole process = scan ${fmt(median(fixDocs.map((d) => d.timing.scanMs)))} + repairs + re-read ${fmt(median(fixDocs.map((d) => d.timing.afterMs)))} + start-up; floor of the same work ${fmt(2 * scanFloorMs + fixFloorMs)}: ${(fixWhole / (2 * scanFloorMs + fixFloorMs)).toFixed(2)}x${fixRuns[0].rssMb ? `, peak RSS ${Math.max(...fixRuns.map((r) => r.rssMb)).toFixed(0)} MB` : ''}`);
-    log(`  scan ratio                 ${(scanMs / scanFloorMs).toFixed(2)}x its floor (target <= 1.2x: ${scanMs / scanFloorMs <= 1.2 ? 'met' : 'MISSED'})`);
+
+    await benchFleet(server.adminUrl, dbName);
 
     const v = median(version);
     const b = median(bare);
@@ -288,8 +371,52 @@ async function main() {
     await a.connect();
     await a.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
     await a.query(`drop database if exists ${dbName}_small with (force)`).catch(() => {});
+    const { rows } = await a.query('select datname from pg_database where datname like $1', [`${dbName}\\_fleet\\_%`]);
+    for (const { datname } of rows) await a.query(`drop database if exists ${datname} with (force)`).catch(() => {});
     await a.end();
     await server.stop();
+  }
+}
+
+/** The fleet: `sequences --targets` and `doctor --targets` over D databases, against the fleet floor. */
+async function benchFleet(adminUrl, dbName) {
+  log('');
+  log(`  fleet: ${FLEET_DBS} databases x ${FLEET_TABLES} tables, --jobs ${availableParallelism()} (the cores)`);
+  let t = performance.now();
+  const fleet = await buildFleet(adminUrl, `${dbName}_fleet`);
+  const urls = fleet.names.map((name) => withDatabase(adminUrl, name));
+  log(`  built in ${fmt(performance.now() - t)}`);
+  // The URLs hold the server's password: a file only this user can read, removed afterwards.
+  const dir = mkdtempSync(join(tmpdir(), 'healfix-bench-'));
+  const targets = join(dir, 'targets.txt');
+  writeFileSync(targets, `# ${FLEET_DBS} bench databases\n${urls.join('\n')}\n`, { mode: 0o600 });
+  try {
+    await runBin(['sequences', '--json', '--targets', targets]);
+    await fleetFloor(urls, FLEET_TABLES);
+    const floors = [];
+    const scans = [];
+    const doctors = [];
+    for (let i = 0; i < 3; i++) {
+      floors.push(await fleetFloor(urls, FLEET_TABLES));
+      scans.push(await runBin(['sequences', '--json', '--targets', targets]));
+      doctors.push(await runBin(['doctor', '--json', '--targets', targets]));
+    }
+    for (const [name, runs] of [['sequences', scans], ['doctor', doctors]]) {
+      const doc = JSON.parse(runs[0].stdout);
+      const withProblems = doc.databases.filter((d) => d.exitCode === 1).length;
+      if (runs[0].code !== 1 || doc.databases.length !== FLEET_DBS || withProblems !== fleet.lagging) {
+        throw new Error(`${name} --targets: exit ${runs[0].code}, ${doc.databases?.length} databases, ${withProblems} with problems; expected exit 1, ${FLEET_DBS}, ${fleet.lagging}`);
+      }
+    }
+    const floorMs = median(floors);
+    const scanMs = median(scans.map((r) => r.ms));
+    const doctorMs = median(doctors.map((r) => r.ms));
+    const rss = (runs) => (runs[0].rssMb === null ? '' : `, peak RSS ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} MB`);
+    log(`  fleet floor                ${fmt(floorMs)} (median of 3): per database a connection, discovery, ${FLEET_TABLES} max() and sequence reads`);
+    log(`  sequences --targets --json ${fmt(scanMs)} (median of 3, whole process): ${(scanMs / floorMs).toFixed(2)}x the fleet floor${rss(scans)}; ${fleet.lagging} of ${FLEET_DBS} databases with problems, as built`);
+    log(`  doctor --targets --json    ${fmt(doctorMs)} (median of 3, whole process; every check, not only sequences): ${(doctorMs / floorMs).toFixed(2)}x the fleet floor${rss(doctors)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -71,11 +71,15 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
   try {
     await withClient(db, async (owner) => {
       await sessions.join(owner);
+      // The second connection opens while discovery runs, and waits in the pool: connecting costs as much as
+      // reading a hundred tables. A failure here shows again, and is reported, where the helper connects.
+      const warm = concurrency > 1 ? withClient(db, (client) => sessions.join(client)).catch(() => {}) : undefined;
       const cursor = await openDiscovery(owner, Math.max(1, options.fetchRows ?? FETCH_ROWS));
       try {
         const source = new BatchSource(cursor, rowFilter(options), options.batchSize ?? 200);
         options.onProgress?.(0, cursor.total);
         const helpers = Math.min(concurrency - 1, Math.ceil(cursor.total / 50));
+        await warm;
         await Promise.all([
           work(owner, source),
           ...Array.from({ length: helpers }, () =>
@@ -119,14 +123,14 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
  * cancels the statements in flight instead of waiting, say, for a lock until lock_timeout.
  */
 function cancellableSessions(db: PostgresDatabase, signal: AbortSignal | undefined) {
-  const backends: number[] = [];
-  const onAbort = () => void cancelBackends(db, backends);
+  const backends = new Set<number>();
+  const onAbort = () => void cancelBackends(db, [...backends]);
   signal?.addEventListener('abort', onAbort, { once: true });
   return {
     async join(client: Queryable): Promise<void> {
       // One round trip: a simple query with two statements answers with one result each.
       const results = (await client.query('set jit = off; select pg_backend_pid() as pid')) as unknown as { rows: { pid: number }[] }[];
-      backends.push(results[1]!.rows[0]!.pid);
+      backends.add(results[1]!.rows[0]!.pid);
       if (signal?.aborted) onAbort();
     },
     dispose(): void {

@@ -1,7 +1,6 @@
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { defaultLoaders, lilconfig, type Loader } from 'lilconfig';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { ProjectConfig } from './schema.js';
@@ -26,7 +25,8 @@ export const SEARCH_PLACES = [
   'package.json',
 ];
 
-const loadYaml: Loader = (_path, content) => parseYaml(content);
+// Loaded only when a YAML file is found: most runs have none, and the parser is the largest module at start-up.
+const loadYaml: Loader = async (_path, content) => (await import('yaml')).parse(content);
 
 /** A file that does not parse names itself: lilconfig's search error does not say which file it was. */
 function naming(loader: Loader): Loader {

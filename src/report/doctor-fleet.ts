@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import type { DoctorResult, FailOn } from '../checks/doctor.js';
 import { countByStatus, doctorOutcome } from '../contract/doctor.js';
 import type { FleetEntry } from '../fleet/run-fleet.js';
@@ -7,29 +6,21 @@ import { chalk } from './color.js';
 import { fleetJsonBody, fleetLine } from './fleet.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
-import { mark } from './table.js';
+import { drawTable, mark } from './table.js';
 
 /** doctor over a fleet: one table of databases × checks, one closing line; one --json document. */
 
 export function renderDoctorFleet(write: Write, entries: FleetEntry<DoctorResult>[]): void {
   const checks = [...new Set(entries.flatMap((e) => e.result?.checks.map((c) => c.check) ?? []))];
-  const table = new Table({
-    head: ['database', ...checks, 'result'].map((h) => chalk.bold(h)),
-    style: { head: [], border: [] },
-    wordWrap: true,
-  });
-  for (const e of entries) {
-    if (e.error) {
-      table.push([e.target.display, { colSpan: checks.length, content: chalk.red(e.error.message) }, mark.error('error')]);
-      continue;
-    }
+  const rows = entries.map((e) => {
+    if (e.error) return [e.target.display, { colSpan: checks.length, content: chalk.red(e.error.message) }, mark.error('error')];
     const cells = checks.map((name) => {
       const status = e.result!.checks.find((c) => c.check === name)?.status;
       return status === 'ok' ? mark.ok() : status === 'error' ? mark.error('error') : status === 'warn' ? mark.warn('warn') : chalk.dim(status ?? '-');
     });
-    table.push([e.target.display, ...cells, e.exitCode === 0 ? mark.ok() : mark.error('problems')]);
-  }
-  write(`${table.toString()}\n`);
+    return [e.target.display, ...cells, e.exitCode === 0 ? mark.ok() : mark.error('problems')];
+  });
+  write(drawTable(['database', ...checks, 'result'], rows));
   const line = fleetLine(entries);
   write(`${worstExit(entries) === 0 ? chalk.green(line) : chalk.red(line)}\n`);
   if (worstExit(entries) !== 0) write(chalk.dim('Details of one database: healfix doctor -d <its URL>\n'));

@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import type { ScanSequencesResult } from '../checks/sequences.js';
 import { isProblem, summaryLine } from '../checks/sequences.js';
 import type { FleetEntry } from '../fleet/run-fleet.js';
@@ -7,24 +6,19 @@ import { chalk } from './color.js';
 import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
 import { jsonFinding, summaryJson } from './sequences.js';
-import { mark } from './table.js';
+import { drawTable, mark } from './table.js';
 
 /** One report for a fleet: a row per database, its result and its summary, and one closing count. */
 
 const STATUS = ['ok', 'problems', 'error'] as const;
 
 export function renderSequencesFleet(write: Write, entries: FleetEntry<ScanSequencesResult>[]): void {
-  const table = new Table({
-    head: ['database', 'result', 'summary'].map((h) => chalk.bold(h)),
-    style: { head: [], border: [] },
-    wordWrap: true,
-  });
-  for (const e of entries) {
+  const rows = entries.map((e) => {
     const cell = e.exitCode === 0 ? mark.ok() : e.exitCode === 1 ? mark.error('problems') : mark.error('error');
     const text = e.error ? `${e.error.message}${e.error.hint ? `\n${chalk.dim(e.error.hint)}` : ''}` : summaryLine(e.result!);
-    table.push([e.target.display, cell, text]);
-  }
-  write(`${table.toString()}\n`);
+    return [e.target.display, cell, text];
+  });
+  write(drawTable(['database', 'result', 'summary'], rows));
   const line = fleetLine(entries);
   const worst = worstExit(entries);
   write(`${worst === 0 ? chalk.green(line) : chalk.red(line)}\n`);

@@ -1,4 +1,4 @@
-import { redact } from '../secrets.js';
+import { redact, redactingReplacer } from '../secrets.js';
 import type { Write } from './io.js';
 import { errorField, JSON_SCHEMA_VERSION, jsonReplacer } from './json.js';
 
@@ -49,7 +49,7 @@ export function streamJsonDocument(write: Write, command: string, head: Record<s
     item(value) {
       if (closed) throw new Error('JSON document already closed');
       open();
-      buffer += `${count++ ? ',' : ''}\n    ${JSON.stringify(redact(value), jsonReplacer)}`;
+      buffer += `${count++ ? ',' : ''}\n    ${JSON.stringify(value, redactingReplacer)}`;
       if (buffer.length >= CHUNK) flush();
     },
     end(ok, tail) {

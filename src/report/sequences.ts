@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import type CliTable3 from 'cli-table3';
 import type { ScanSequencesResult, SequenceFinding } from '../checks/sequences.js';
 import { hasProblems, isProblem, summaryLine, unverifiedHint } from '../checks/sequences.js';
 import { INTERRUPTED, type SequenceFixOutcome } from '../fix/sequences.js';
@@ -7,7 +7,7 @@ import type { Write } from './io.js';
 import { jsonDocument } from './json.js';
 import { sequencesOutcome } from '../contract/sequences.js';
 import { streamJsonDocument } from './json-stream.js';
-import { mark } from './table.js';
+import { drawTable, mark } from './table.js';
 
 export interface ReportTarget {
   kind: string;
@@ -82,13 +82,9 @@ function summaryStyled(result: ScanSequencesResult): string {
 }
 
 function findingsTable(findings: SequenceFinding[]): string {
-  const table = new Table({
-    head: ['sequence', 'consumers', 'next value', 'max', 'lag', 'exhaustion', 'status'].map((h) => chalk.bold(h)),
-    style: { head: [], border: [] },
-    wordWrap: true,
-  });
+  const rows: CliTable3.Cell[][] = [];
   for (const f of findings) {
-    table.push([
+    rows.push([
       f.sequence,
       f.consumers.map((c) => `${c.schema}.${c.table}.${c.column}`).join('\n'),
       f.nextValue || '-',
@@ -98,9 +94,9 @@ function findingsTable(findings: SequenceFinding[]): string {
       statusCell(f),
     ]);
     const hint = hintFor(f);
-    if (hint) table.push([{ colSpan: 7, content: `↳ ${hint}`.split('\n').map((line) => chalk.dim(line)).join('\n') }]);
+    if (hint) rows.push([{ colSpan: 7, content: `↳ ${hint}`.split('\n').map((line) => chalk.dim(line)).join('\n') }]);
   }
-  return `${table.toString()}\n`;
+  return drawTable(['sequence', 'consumers', 'next value', 'max', 'lag', 'exhaustion', 'status'], rows);
 }
 
 function exhaustionCell(f: SequenceFinding): string {
@@ -272,32 +268,22 @@ export function renderFixPlan(write: Write, plan: { finding: SequenceFinding; sq
     return;
   }
   write(`${chalk.bold(options.dryRun ? 'Plan (dry run, nothing will change):' : 'Plan:')}\n`);
-  const table = new Table({
-    head: ['sequence', 'next value now', 'after', 'SQL'].map((h) => chalk.bold(h)),
-    style: { head: [], border: [] },
-    wordWrap: true,
-  });
   const { shown, more } = capped(plan);
-  for (const p of shown) table.push([p.finding.sequence, p.finding.nextValue || '(locked)', p.after, p.sql]);
-  write(`${table.toString()}\n`);
+  write(drawTable(['sequence', 'next value now', 'after', 'SQL'], shown.map((p) => [p.finding.sequence, p.finding.nextValue || '(locked)', p.after, p.sql])));
   if (more) write(chalk.dim(`… and ${more} more sequences, each repaired the same way (every one: --json)\n`));
   write(chalk.dim(options.engine === 'sqlite' ? SQLITE_FIX_HOW : POSTGRES_FIX_HOW));
 }
 
 /** Before/after of a fix run, and how far it got when interrupted. */
 export function renderFixOutcomes(write: Write, outcomes: SequenceFixOutcome[], after: ScanSequencesResult | undefined, options: { interrupted?: boolean } = {}): void {
-  const table = new Table({
-    head: ['sequence', 'before', 'after', 'result'].map((h) => chalk.bold(h)),
-    style: { head: [], border: [] },
-    wordWrap: true,
-  });
+  const rows: CliTable3.Cell[][] = [];
   // What did not work comes first, so a cap never hides a failure behind a screen of successes.
   const { shown, more } = capped([...outcomes.filter((o) => o.status !== 'fixed'), ...outcomes.filter((o) => o.status === 'fixed')]);
   for (const o of shown) {
-    table.push([o.sequence, o.before || '-', o.after || '-', outcomeCell(o)]);
-    if (o.reason && o.status !== 'fixed') table.push([{ colSpan: 4, content: chalk.dim(`↳ ${o.reason}`) }]);
+    rows.push([o.sequence, o.before || '-', o.after || '-', outcomeCell(o)]);
+    if (o.reason && o.status !== 'fixed') rows.push([{ colSpan: 4, content: chalk.dim(`↳ ${o.reason}`) }]);
   }
-  if (outcomes.length) write(`${table.toString()}\n`);
+  if (outcomes.length) write(drawTable(['sequence', 'before', 'after', 'result'], rows));
   if (more) write(chalk.dim(`… and ${more} more (every one: --json)\n`));
   const fixed = outcomes.filter((o) => o.status === 'fixed').length;
   const failed = outcomes.filter((o) => ['lock-timeout', 'permission-denied', 'error', 'unfixable', 'skipped'].includes(o.status)).length;

@@ -1,6 +1,10 @@
-import Table from 'cli-table3';
+import type CliTable3 from 'cli-table3';
+import { createRequire } from 'node:module';
 import { stripVTControlCharacters } from 'node:util';
 import { chalk } from './color.js';
+
+// cli-table3 is required the first time a table is drawn: a --json run never draws one and starts faster.
+const require = createRequire(import.meta.url);
 
 /**
  * Compact: a rule under the header and none between rows (a doctor table of four checks used to be
@@ -63,20 +67,28 @@ function renderStacked(rows: string[][]): string {
   return rows.map((row) => `${chalk.bold(row[0] ?? '')}  ${row.slice(1, -1).join('  ')}${row.length > 1 ? `\n  ${row[row.length - 1]}` : ''}\n`).join('');
 }
 
-/** One cli-table3 table in the house look: bold header, compact rows, no colour codes when colour is off. */
+/**
+ * A table in the house look: bold header, a rule under it and none between rows, no colour codes when
+ * colour is off. Cells wrap at their newlines and, with colWidths, at those widths.
+ */
+export function drawTable(head: string[], rows: CliTable3.Cell[][], options: { colWidths?: number[] } = {}): string {
+  const Table = require('cli-table3') as typeof import('cli-table3');
+  const table = new Table({
+    head: head.map((h) => chalk.bold(h)),
+    style: { head: [], border: [] },
+    wordWrap: true,
+    ...(options.colWidths ? { colWidths: options.colWidths, wrapOnWordBoundary: true } : {}),
+  });
+  table.push(...rows);
+  return `${dropRowRules(table.toString())}\n`;
+}
+
+/** A table fitted to the output's width (see fitWidths), or one block per row when even that is too wide. */
 export function renderTable(head: string[], rows: (string | number)[][], options: { columns?: number } = {}): string {
   const body = rows.map((row) => row.map((cell) => String(cell)));
   const colWidths = fitWidths([head, ...body], options.columns ?? outputColumns());
   if (!colWidths) return renderStacked(body);
-  const table = new Table({
-    head: head.map((h) => chalk.bold(h)),
-    style: { head: [], border: [] },
-    colWidths,
-    wordWrap: true,
-    wrapOnWordBoundary: true,
-  });
-  for (const row of body) table.push(row);
-  return `${dropRowRules(table.toString())}\n`;
+  return drawTable(head, body, { colWidths });
 }
 
 export const mark = {
