@@ -89,6 +89,10 @@ describeDb('healfix sequences over a fleet (--targets, -d, --jobs)', () => {
     expect(r.stdout).toContain('1 lagging sequence in 1 schema (1 checked)');
     expect(r.stdout).toContain('3 databases: 2 ok, 1 with problems');
     expect(r.stdout).not.toContain(password);
+    // One row per database with a rule under the header only: 3 databases are 3 lines, not 5.
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('├'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('│') && l.includes(`/${names[0]}`))).toHaveLength(1);
     // No progress line without a terminal.
     expect(r.stderr).toBe('');
   });
