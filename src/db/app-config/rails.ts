@@ -4,13 +4,15 @@
  * ENV["X"] || "d"); any other Ruby is refused with a clear message instead of guessed at.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { ConfigError } from '../../errors.js';
 import { kindOfAdapter, partsToUrl } from './url.js';
 import type { AppConfigFound } from './types.js';
 
 const FILE = 'config/database.yml';
+// The YAML parser is required only when the file exists: every command that opens a database passes here.
+const require = createRequire(import.meta.url);
 
 export function readRailsConfig(appDir: string, env: NodeJS.ProcessEnv): AppConfigFound | undefined {
   const path = join(appDir, FILE);
@@ -19,6 +21,7 @@ export function readRailsConfig(appDir: string, env: NodeJS.ProcessEnv): AppConf
   const text = renderErb(readFileSync(path, 'utf8'), env, path);
   let doc: unknown;
   try {
+    const { parse } = require('yaml') as typeof import('yaml');
     doc = parse(text, { merge: true });
   } catch (error) {
     throw new ConfigError(`${FILE} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
