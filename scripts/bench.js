@@ -33,6 +33,8 @@ const N = wholeNumber('--tables', 10_000);
 const FLEET_DBS = wholeNumber('--databases', 100);
 const FLEET_TABLES = wholeNumber('--fleet-tables', 50);
 const RUNS = 5;
+// The scan is the figure with the tightest target (1.2x): more pairs, a steadier median.
+const SCAN_RUNS = 7;
 const log = (text) => process.stdout.write(`${text}\n`);
 
 async function startServer() {
@@ -297,7 +299,7 @@ async function main() {
     // Alternately: a busy moment of the machine then slows one run of each, not all runs of one.
     const scans = [];
     const floors = [];
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < SCAN_RUNS; i++) {
       floors.push(await serverFloor(url));
       scans.push(await runBin(['sequences', '--json', '-d', url]));
     }
@@ -329,8 +331,9 @@ async function main() {
     const baseline = await runBin(['sequences', '--json', '--schema', 'no_such_schema', '-d', smallUrl]);
 
     log('');
-    log(`  healfix sequences --json   ${fmt(scanMs)} (median of ${RUNS}, whole process; in-process scan ${doc.summary.durationMs} ms)`);
-    log(`  server floor               ${fmt(floor.discoveryMs + floor.readsMs)} (median of ${RUNS}, run alternately with the scans) = discovery query ${fmt(floor.discoveryMs)} + ${N} max() and sequence reads over 2 connections ${fmt(floor.readsMs)} (no client work, no node start: ${fmt(median(bare))})`);
+    const inProcess = median(scans.map((s) => JSON.parse(s.stdout).summary.durationMs));
+    log(`  healfix sequences --json   ${fmt(scanMs)} (median of ${SCAN_RUNS}, whole process; in-process scan ${fmt(inProcess)})`);
+    log(`  server floor               ${fmt(floor.discoveryMs + floor.readsMs)} (median of ${SCAN_RUNS}, run alternately with the scans) = discovery query ${fmt(floor.discoveryMs)} + ${N} max() and sequence reads over 2 connections ${fmt(floor.readsMs)} (no client work, no node start: ${fmt(median(bare))})`);
     log(`  scan ratio                 ${(scanMs / (floor.discoveryMs + floor.readsMs)).toFixed(2)}x its floor (target <= 1.2x: ${scanMs / (floor.discoveryMs + floor.readsMs) <= 1.2 ? 'met' : 'MISSED'})`);
     log(`  naive loop (1 connection)  ${fmt(naiveMs)} (median of 3, in-process, ${2 * N} round trips): healfix is ${(naiveMs / scanMs).toFixed(1)}x faster`);
     if (scans[0].rssMb !== null) {

@@ -118,6 +118,8 @@ const TYPE_NAME: Record<string, string> = { int2: 'smallint', int4: 'integer', i
 export function typeTrapOf(f: Pick<SequenceFinding, 'sequence' | 'sequenceType' | 'consumers'>): TypeTrap | undefined {
   const seq = f.sequenceType ? TYPE_ALIASES[f.sequenceType.toLowerCase()] : undefined;
   if (!seq) return undefined;
+  // Nearly always every column has the sequence's own type: answered without building anything.
+  if (f.consumers.every((c) => c.kind === 'autoincrement' || c.columnType === f.sequenceType || TYPE_ALIASES[c.columnType.toLowerCase()] === seq)) return undefined;
   const typed = f.consumers
     .filter((c) => c.kind !== 'autoincrement')
     .map((c) => ({ c, alias: TYPE_ALIASES[c.columnType.toLowerCase()] }))
