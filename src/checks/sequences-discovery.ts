@@ -135,11 +135,16 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
   const cursor = `healfix_discovery_${randomBytes(6).toString('hex')}`;
   // Sorted and then kept past COMMIT, ~0.8 KB a row: at the default work_mem of 4 MB both spill to disk from
   // ~5,000 rows on; in memory, discovery of 10,000 columns takes a tenth less and every FETCH reads memory.
-  // For this one transaction only.
-  await client.query(`begin; set local work_mem = '${DISCOVERY_WORK_MEM}'`);
+  // For this one transaction only. One round trip for all of it, counting the rows on the way (a fleet of
+  // small databases pays for round trips more than for the query); one message also keeps a transaction
+  // pooler from handing the MOVEs to another server session than the one holding the cursor.
+  let total: number;
   try {
-    await client.query(`declare ${cursor} scroll cursor with hold for ${ORDERED_DISCOVERY_SQL}`);
-    await client.query('commit');
+    const results = (await client.query(
+      `begin; set local work_mem = '${DISCOVERY_WORK_MEM}'; declare ${cursor} scroll cursor with hold for ${ORDERED_DISCOVERY_SQL}; commit; ` +
+        `move forward all in ${cursor}; move absolute 0 in ${cursor}`,
+    )) as unknown as { rowCount: number | null }[];
+    total = results[4]?.rowCount ?? 0;
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;
@@ -152,15 +157,6 @@ export async function openDiscovery(client: Queryable, fetchRows: number): Promi
   const fallBack = async () => {
     fallback = (await client.query<CatalogRow>(ORDERED_DISCOVERY_SQL)).rows.slice(consumed);
   };
-  let total: number;
-  try {
-    total = (await client.query(`move forward all in ${cursor}`)).rowCount ?? 0;
-    await client.query(`move absolute 0 in ${cursor}`);
-  } catch (error) {
-    if (pgFields(error).code !== SQLSTATE.invalidCursorName) throw error;
-    await fallBack();
-    total = fallback!.length;
-  }
   let open = true;
   let exhausted = false;
   // The first fetch is short: the connections start reading tables sooner, and the rest come in full fetches.
