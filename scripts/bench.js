@@ -344,6 +344,9 @@ async function main() {
     log(`  server floor               ${fmt(floor.discoveryMs + floor.readsMs)} (median of ${SCAN_RUNS}, run alternately with the scans) = discovery query ${fmt(floor.discoveryMs)} + ${N} max() and sequence reads over 2 connections ${fmt(floor.readsMs)} (no client work, no node start: ${fmt(median(bare))})`);
     log(`  scan ratio                 ${(scanMs / (floor.discoveryMs + floor.readsMs)).toFixed(2)}x its floor (target <= 1.2x: ${scanMs / (floor.discoveryMs + floor.readsMs) <= 1.2 ? 'met' : 'MISSED'})`);
     log(`  naive loop (1 connection)  ${fmt(naiveMs)} (median of 3, in-process, ${2 * N} round trips): healfix is ${(naiveMs / scanMs).toFixed(1)}x faster`);
+    // The first yardstick (>= 5x the naive loop, <= 1 s) is bounded by the floor itself: said, not hidden.
+    const floorMs = floor.discoveryMs + floor.readsMs;
+    log(`  earlier targets            >= 5x the naive loop: ${naiveMs / scanMs >= 5 ? 'met' : 'MISSED'}, <= 1 s: ${scanMs <= 1000 ? 'met' : 'MISSED'} (the server's floor alone is ${fmt(floorMs)}, ${(naiveMs / floorMs).toFixed(1)}x the naive loop)`);
     if (scans[0].rssMb !== null) {
       log(`  peak RSS                   ${Math.max(...scans.map((s) => s.rssMb)).toFixed(0)} MB for ${N} tables, ${small.rssMb.toFixed(0)} MB for ${Math.round(N / 10)}, ${baseline.rssMb.toFixed(0)} MB for none`);
     }
