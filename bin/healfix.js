@@ -9,7 +9,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // this is Cloudflare Workers, which loads Node's whole fetch implementation (~18 ms) at every start.
   // The same answer as Node 21+ gives: this is Node.
   globalThis.navigator ??= { userAgent: `Node.js/${process.versions.node.split('.')[0]}` };
-  // The CLI bundled (rolldown.config.js): one module to load, not a hundred and fifty.
+  // The CLI bundled by scripts/bundle.js: one module to load, not a hundred and fifty.
   const { main } = await import('../dist/bundle/healfix.js');
   await main(process.argv);
 }

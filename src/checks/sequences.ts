@@ -72,14 +72,16 @@ export async function scanSequences(db: PostgresDatabase, options: ScanSequences
     await withClient(db, async (owner) => {
       await sessions.join(owner);
       // The second connection opens while discovery runs, and waits in the pool: connecting costs as much as
-      // reading a hundred tables. A failure here shows again, and is reported, where the helper connects.
-      const warm = concurrency > 1 ? withClient(db, (client) => sessions.join(client)).catch(() => {}) : undefined;
+      // reading a hundred tables. Only into a free slot (a caller may hold the pool's other connection), and
+      // a failure shows again, and is reported, where the helper connects.
+      const free = db.pool.idleCount > 0 || db.pool.totalCount < (db.pool.options.max ?? 10);
+      const warm = concurrency > 1 && free ? withClient(db, (client) => sessions.join(client)).catch(() => {}) : undefined;
       const cursor = await openDiscovery(owner, Math.max(1, options.fetchRows ?? FETCH_ROWS));
       try {
         const source = new BatchSource(cursor, rowFilter(options), options.batchSize ?? 200);
         options.onProgress?.(0, cursor.total);
         const helpers = Math.min(concurrency - 1, Math.ceil(cursor.total / 50));
-        await warm;
+        if (helpers) await warm;
         await Promise.all([
           work(owner, source),
           ...Array.from({ length: helpers }, () =>

@@ -87,7 +87,9 @@ async function tryOpen(config: pg.PoolConfig, perTransaction: SessionLimits | un
   const sockets = new Set<Socket>();
   pool.on('connect', (client) => {
     const stream = (client as unknown as { connection?: { stream?: unknown } }).connection?.stream;
-    if (stream instanceof Socket) sockets.add(stream);
+    if (!(stream instanceof Socket)) return;
+    sockets.add(stream);
+    client.once('end', () => sockets.delete(stream));
   });
   if (perTransaction) pool.on('connect', (client) => limitEachTransaction(client, perTransaction));
   try {
