@@ -136,13 +136,18 @@ export function isSecretKey(key: string): boolean {
   return secret;
 }
 
+/** A field redact() masks: a secret-looking key holding a string or a number (objects are looked into). */
+function isSecretField(key: string, value: unknown): boolean {
+  return (typeof value === 'string' || typeof value === 'number') && isSecretKey(key);
+}
+
 /** Deep copy of a value with every secret-looking field masked. */
 export function redact<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => redact(item)) as T;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      out[key] = isSecretKey(key) && (typeof item === 'string' || typeof item === 'number') ? MASK : redact(item);
+      out[key] = isSecretField(key, item) ? MASK : redact(item);
     }
     return out as T;
   }
@@ -151,11 +156,12 @@ export function redact<T>(value: T): T {
 
 /**
  * redact() as a JSON.stringify replacer, with bigint as text: one pass instead of a copy and then a
- * pass, for documents written item by item.
+ * pass, for documents written item by item. The field is judged as it is in the object (`this[key]`),
+ * before JSON.stringify turns a Date into a string: redact() leaves Dates as they are, and so does this.
  */
-export function redactingReplacer(key: string, value: unknown): unknown {
+export function redactingReplacer(this: unknown, key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
-  return key && (typeof value === 'string' || typeof value === 'number') && isSecretKey(key) ? MASK : value;
+  return key && isSecretField(key, (this as Record<string, unknown>)[key]) ? MASK : value;
 }
 
 /** Replaces every occurrence of the given secrets in free text (error messages, server bodies). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskCode, maskEmail, maskUrl, redact, scrub } from '../../src/secrets.js';
-import { jsonDocument } from '../../src/report/json.js';
+import { maskCode, maskEmail, maskUrl, redact, redactingReplacer, scrub } from '../../src/secrets.js';
+import { jsonDocument, jsonReplacer } from '../../src/report/json.js';
 import { parseDuration } from '../../src/db/session.js';
 
 describe('masking', () => {
@@ -19,6 +19,20 @@ describe('masking', () => {
   it('redacts secret-looking fields at any depth but keeps the rest', () => {
     const out = redact({ user: 'bob', password: 'Hunter2!', pin: '1234', nested: [{ otp_code: '123456', csrfToken: 'abc', count: 3, code: 'CSRF_FAILED', exitCode: 1 }] });
     expect(out).toEqual({ user: 'bob', password: '****', pin: '****', nested: [{ otp_code: '****', csrfToken: '****', count: 3, code: 'CSRF_FAILED', exitCode: 1 }] });
+  });
+
+  it('the replacer of streamed items writes what redact() then JSON.stringify would, Dates and bigints included', () => {
+    const item = {
+      user: 'bob',
+      password: 'Hunter2!',
+      pinCount: 4,
+      tokenExpiresAt: new Date('2026-11-28T10:00:00Z'),
+      rows: 12345678901234567890n,
+      nested: [{ otp_code: '123456', count: 3, code: 'CSRF_FAILED' }, 'password'],
+    };
+    const streamed = JSON.stringify(item, redactingReplacer);
+    expect(streamed).toBe(JSON.stringify(redact(item), jsonReplacer));
+    expect(JSON.parse(streamed)).toMatchObject({ password: '****', pinCount: 4, tokenExpiresAt: '2026-11-28T10:00:00.000Z', rows: '12345678901234567890', nested: [{ otp_code: '****', count: 3 }, 'password'] });
   });
 
   it('scrubs known secrets out of free text', () => {
