@@ -98,9 +98,9 @@ async function naive(url) {
 async function serverFloor(url) {
   const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
   await Promise.all(clients.map((c) => c.connect()));
+  const sql = await discoverySql();
   let started = performance.now();
-  await clients[0].query('set jit = off');
-  await clients[0].query(DISCOVERY_SQL);
+  await discover(clients[0], sql);
   const discoveryMs = performance.now() - started;
   const statements = readStatements(N, await fastSequences(clients[0]));
   let next = 0;
@@ -113,7 +113,16 @@ async function serverFloor(url) {
   return { discoveryMs, readsMs };
 }
 
-const { DISCOVERY_SQL } = await import('../dist/checks/sequences.js');
+/** healfix's discovery query, from the build (imported here, not at the top: main() first says when dist/ is missing). */
+async function discoverySql() {
+  return (await import('../dist/checks/sequences.js')).DISCOVERY_SQL;
+}
+
+/** The discovery healfix runs, as the server runs it for the floors: JIT off, as healfix sets it. */
+async function discover(client, sql) {
+  await client.query('set jit = off');
+  await client.query(sql);
+}
 
 async function fastSequences(client) {
   const { rows } = await client.query("select current_setting('server_version_num')::int >= 180000 as fast");
@@ -141,14 +150,14 @@ function readStatements(n, fast) {
  * each one connection, discovery, and every table's max() and sequence read; nothing else.
  */
 async function fleetFloor(urls, tables) {
+  const sql = await discoverySql();
   const started = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: availableParallelism() }, async () => {
     while (next < urls.length) {
       const client = new pg.Client({ connectionString: urls[next++] });
       await client.connect();
-      await client.query('set jit = off');
-      await client.query(DISCOVERY_SQL);
+      await discover(client, sql);
       for (const statement of readStatements(tables, await fastSequences(client))) await client.query(statement);
       await client.end();
     }
@@ -418,8 +427,10 @@ async function benchFleet(adminUrl, dbName) {
     for (const [name, runs] of [['sequences', scans], ['doctor', doctors]]) {
       const doc = JSON.parse(runs[0].stdout);
       const withProblems = doc.databases.filter((d) => d.exitCode === 1).length;
-      if (runs[0].code !== 1 || doc.databases.length !== FLEET_DBS || withProblems !== fleet.lagging) {
-        throw new Error(`${name} --targets: exit ${runs[0].code}, ${doc.databases?.length} databases, ${withProblems} with problems; expected exit 1, ${FLEET_DBS}, ${fleet.lagging}`);
+      // Fewer than ten databases have none built lagging: then the fleet is healthy.
+      const exit = fleet.lagging ? 1 : 0;
+      if (runs[0].code !== exit || doc.databases.length !== FLEET_DBS || withProblems !== fleet.lagging) {
+        throw new Error(`${name} --targets: exit ${runs[0].code}, ${doc.databases?.length} databases, ${withProblems} with problems; expected exit ${exit}, ${FLEET_DBS}, ${fleet.lagging}`);
       }
     }
     const floorMs = median(floors);
