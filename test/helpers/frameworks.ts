@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, inject } from 'vitest';
-import { commandWorks, freePort, runCommand, startService, waitForHttp, type Service } from './service.js';
+import { freePort } from '../../src/embedded/postgres.js';
+import { commandWorks, runCommand, startService, waitForHttp, type Service } from './service.js';
 
 /** The real apps live here (test/frameworks/README.md says what each contains). */
 export const APPS_DIR = fileURLToPath(new URL('../frameworks/apps/', import.meta.url));

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startService, waitForHttp } from './service.js';
+import { freePort } from '../../src/embedded/postgres.js';
+import { startService, waitForHttp } from './service.js';
 
 /** One message as maildev's REST API returns it (the fields the tests read). */
 export interface CaughtMail {
