@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { fromUrl, type PostgresTarget } from '../../src/db/target.js';
 
 /** Integration suites use this instead of describe: it skips, visibly, when no server could be had. */
@@ -89,4 +90,19 @@ export async function dropRole(role: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/** Databases a suite opens through healfix's own openDatabase(), all closed by closeAll() in its afterAll. */
+export function openedDatabases(): { open(url: string, write?: boolean): Promise<OpenedDatabase>; closeAll(): Promise<void> } {
+  const opened: OpenedDatabase[] = [];
+  return {
+    async open(url, write = false) {
+      const db = await openDatabase({ databaseUrl: url }, { write });
+      opened.push(db);
+      return db;
+    },
+    async closeAll() {
+      await Promise.all(opened.map((d) => d.close()));
+    },
+  };
 }

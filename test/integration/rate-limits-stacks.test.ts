@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectRateLimits, rateLimitsCheckResult } from '../../src/checks/rate-limits.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planUnlock, readAccountLock } from '../../src/fix/rate-limits.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, describeDb, openedDatabases, type TestDatabase } from '../helpers/db.js';
 
 // lib/generators/active_record/templates/migration.rb (confirmable + lockable enabled)
 const DEVISE = `
@@ -53,12 +52,7 @@ describeDb('rate-limits with a recognised stack', () => {
   let axes: TestDatabase;
   let laravelDb: TestDatabase;
   const role = `healfix_rl_${process.pid}`;
-  const opened: OpenedDatabase[] = [];
-  const open = async (url: string) => {
-    const db = await openDatabase({ databaseUrl: url });
-    opened.push(db);
-    return db;
-  };
+  const { open, closeAll } = openedDatabases();
   beforeAll(async () => {
     [devise, axes, laravelDb] = await Promise.all([createTestDatabase('rl_devise'), createTestDatabase('rl_axes'), createTestDatabase('rl_laravel')]);
     await Promise.all([devise.query(DEVISE), axes.query(AXES), laravelDb.query(LARAVEL)]);
@@ -66,7 +60,7 @@ describeDb('rate-limits with a recognised stack', () => {
     await axes.query(`grant select on django_migrations to ${role}`);
   });
   afterAll(async () => {
-    await Promise.all(opened.map((d) => d.close()));
+    await closeAll();
     await Promise.all([devise.drop(), axes.drop(), laravelDb.drop()]);
     const { default: pg } = await import('pg');
     const admin = new pg.Client({ connectionString: devise.url });

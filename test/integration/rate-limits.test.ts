@@ -1,10 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectRateLimits, rateLimitsCheckResult } from '../../src/checks/rate-limits.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planClearKey, planPurgeExpiredWindows, planUnlock } from '../../src/fix/rate-limits.js';
 import { UsageError } from '../../src/errors.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, describeDb, openedDatabases, type TestDatabase } from '../helpers/db.js';
 import { EXPRESS_RATE_LIMIT, HEALING_SPACE, RATE_LIMITER_FLEXIBLE } from '../fixtures/pg-shapes.js';
 import { createSanaDb, plantSanaProblems, type SanaDb } from '../fixtures/sana.js';
 
@@ -13,12 +12,7 @@ describeDb('rate-limits', () => {
   let erl: TestDatabase;
   let hs: TestDatabase;
   let sana: SanaDb;
-  const opened: OpenedDatabase[] = [];
-  const open = async (url: string, write = false) => {
-    const db = await openDatabase({ databaseUrl: url }, { write });
-    opened.push(db);
-    return db;
-  };
+  const { open, closeAll } = openedDatabases();
   beforeAll(async () => {
     [rlf, erl, hs] = await Promise.all([createTestDatabase('rl_flx'), createTestDatabase('rl_erl'), createTestDatabase('rl_hs')]);
     await Promise.all([rlf.query(RATE_LIMITER_FLEXIBLE), erl.query(EXPRESS_RATE_LIMIT), hs.query(HEALING_SPACE)]);
@@ -26,7 +20,7 @@ describeDb('rate-limits', () => {
     plantSanaProblems(sana);
   });
   afterAll(async () => {
-    await Promise.all(opened.map((d) => d.close()));
+    await closeAll();
     sana.close();
     rmSync(sana.dir, { recursive: true, force: true });
     await Promise.all([rlf.drop(), erl.drop(), hs.drop()]);

@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectRateLimits } from '../../src/checks/rate-limits.js';
 import { inspectTempRegistrations } from '../../src/checks/temp-registrations.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planPurgeExpired } from '../../src/fix/purge-temp-registrations.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, describeDb, openedDatabases, type TestDatabase } from '../helpers/db.js';
 
 // nextauthjs/next-auth packages/adapter-pg/schema.sql
 const AUTHJS = `
@@ -107,12 +106,8 @@ INSERT INTO users_tokens (user_id, token, context, sent_to, inserted_at) VALUES
 
 describeDb('more stacks on their own migrations', () => {
   const dbs: Record<string, TestDatabase> = {};
-  const opened: OpenedDatabase[] = [];
-  const open = async (name: string) => {
-    const db = await openDatabase({ databaseUrl: dbs[name]!.url });
-    opened.push(db);
-    return db;
-  };
+  const databases = openedDatabases();
+  const open = (name: string) => databases.open(dbs[name]!.url);
   beforeAll(async () => {
     for (const [name, sql] of Object.entries({ authjs: AUTHJS, supabase: SUPABASE, betterauth: BETTER_AUTH, rodauth: RODAUTH, djangootp: DJANGO_OTP, phoenix: PHOENIX })) {
       dbs[name] = await createTestDatabase(`stk_${name}`);
@@ -120,7 +115,7 @@ describeDb('more stacks on their own migrations', () => {
     }
   });
   afterAll(async () => {
-    await Promise.all(opened.map((d) => d.close()));
+    await databases.closeAll();
     await Promise.all(Object.values(dbs).map((d) => d.drop()));
   });
 

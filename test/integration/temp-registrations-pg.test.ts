@@ -1,26 +1,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectTempRegistrations, tempRegistrationsCheckResult } from '../../src/checks/temp-registrations.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planPurgeExpired, purgeExpiredTempRegistrations } from '../../src/fix/purge-temp-registrations.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, describeDb, openedDatabases, type TestDatabase } from '../helpers/db.js';
 import { HEALING_SPACE, HEALING_SPACE_CODES, PENDING_SIGNUPS, PENDING_TOKENS } from '../fixtures/pg-shapes.js';
 
 describeDb('temp-registrations on PostgreSQL', () => {
   let hs: TestDatabase;
   let ps: TestDatabase;
-  const opened: OpenedDatabase[] = [];
-  const open = async (url: string) => {
-    const db = await openDatabase({ databaseUrl: url });
-    opened.push(db);
-    return db;
-  };
+  const { open, closeAll } = openedDatabases();
   beforeAll(async () => {
     [hs, ps] = await Promise.all([createTestDatabase('tr_hs'), createTestDatabase('tr_ps')]);
     await hs.query(HEALING_SPACE);
     await ps.query(PENDING_SIGNUPS);
   });
   afterAll(async () => {
-    await Promise.all(opened.map((d) => d.close()));
+    await closeAll();
     await Promise.all([hs.drop(), ps.drop()]);
   });
 

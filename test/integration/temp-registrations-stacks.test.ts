@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectTempRegistrations, tempRegistrationsCheckResult } from '../../src/checks/temp-registrations.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/open.js';
 import { planPurgeExpired } from '../../src/fix/purge-temp-registrations.js';
-import { createTestDatabase, describeDb, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, describeDb, openedDatabases, type TestDatabase } from '../helpers/db.js';
 
 const DAY = 86_400_000;
 
@@ -39,19 +38,14 @@ describeDb('temp-registrations with a recognised stack', () => {
   let allauth: TestDatabase;
   let devise: TestDatabase;
   const role = `healfix_tr_${process.pid}`;
-  const opened: OpenedDatabase[] = [];
-  const open = async (url: string) => {
-    const db = await openDatabase({ databaseUrl: url });
-    opened.push(db);
-    return db;
-  };
+  const { open, closeAll } = openedDatabases();
   beforeAll(async () => {
     [allauth, devise] = await Promise.all([createTestDatabase('tr_allauth'), createTestDatabase('tr_devise')]);
     await Promise.all([allauth.query(ALLAUTH), devise.query(DEVISE)]);
     await allauth.query(`create role ${role} login password 'tr-reader-pw'`);
   });
   afterAll(async () => {
-    await Promise.all(opened.map((d) => d.close()));
+    await closeAll();
     await Promise.all([allauth.drop(), devise.drop()]);
     const { default: pg } = await import('pg');
     const admin = new pg.Client({ connectionString: devise.url.replace(/\/[^/?]+(\?|$)/, '/postgres$1') });
