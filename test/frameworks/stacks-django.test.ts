@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/exec.js';
 import { describeFramework, djangoAvailable, startDjangoApp, type RunningApp } from '../helpers/frameworks.js';
 import { maildevAvailable, startMailCatcher, type MailCatcher } from '../helpers/mail-catcher.js';
-import { json, showRun, testEmail, testPassword } from './stacks-helpers.js';
+import { healfixOn, json, showRun, testEmail, testPassword } from './stacks-helpers.js';
 
 const available = djangoAvailable().ok ? maildevAvailable() : djangoAvailable();
 const password = testPassword();
@@ -25,11 +25,7 @@ describeFramework('healfix on the real Django + allauth + axes app', available, 
   const pendingB = email('pending-b');
   const confirmed = email('confirmed');
   const locked = email('locked');
-  const healfix = async (args: string[]) => {
-    const r = await runCli([...args, '-d', db.url]);
-    showRun([...args, '-d', 'DB'], r);
-    return r;
-  };
+  const healfix = healfixOn(() => db.url);
 
   async function signUp(address: string) {
     const browser = new Browser(app.url);
